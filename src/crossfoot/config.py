@@ -1,0 +1,241 @@
+"""The definitions file, ``crossfoot.yaml`` (SPEC §4), as validated pydantic models.
+
+Every model forbids unknown keys and is frozen: the definitions are a reviewed
+contract, so a typo must fail loudly rather than silently fall back to a default.
+``load_definitions`` maps pydantic errors back to the YAML line that caused them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from crossfoot.errors import ConfigError
+
+StageClass = Literal["open", "won", "won_not_booked", "lost"]
+DEFAULT_DELIVERED = ("Delivered", "Shipped", "Fulfilled", "Complete", "Completed")
+
+#: canonical fields that a CRM field map may set (SPEC §4), per canonical table
+CRM_MAPPABLE = {
+    "product_line": "deal_line",
+    "delivery_status": "deal",
+    "delivery_date": "deal",
+    "erp_ref": "deal",
+    "erp_customer_ref": "account",
+    "service_start": "deal_line",
+    "service_end": "deal_line",
+    "close_date": "deal",
+    "owner": "deal",
+    "domain": "account",
+}
+ERP_MAPPABLE = {
+    "crm_deal_ref": "document",
+    "crm_account_ref": "customer",
+    "product_line": "document_line",
+    "rev_start": "document_line",
+    "rev_end": "document_line",
+    "fulfilled_on": "document_line",
+    "domain": "customer",
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Reporting(_Model):
+    currency: str = "USD"
+    period: Literal["month", "quarter"] = "month"
+    fiscal_calendar: Literal["calendar"] = "calendar"
+    fiscal_year_start: date | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Z]{3}", v):
+            raise ValueError(f"{v!r} is not a three-letter ISO 4217 currency code such as USD")
+        return v
+
+
+class _System(_Model):
+    source: str = Field(description="a folder of exports, relative to the definitions file")
+    fields: dict[str, str] = Field(default_factory=dict)
+    date_format: str = Field(
+        default="auto",
+        description="auto, or a pattern such as M/D/YYYY, D/M/YYYY, YYYY-MM-DD, D.M.YYYY",
+    )
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, v: str) -> str:
+        allowed = {"auto", "M/D/YYYY", "D/M/YYYY", "YYYY-MM-DD", "D.M.YYYY", "D-MON-YYYY"}
+        if v not in allowed:
+            raise ValueError(f"{v!r} is not a known date format; allowed: {', '.join(sorted(allowed))}")
+        return v
+
+
+
+def _check_fields(fields: dict[str, str], mappable: dict[str, str]) -> dict[str, str]:
+    for key, value in fields.items():
+        if key not in mappable:
+            raise ValueError(
+                f"{key!r} is not a canonical field that can be mapped; "
+                f"allowed: {', '.join(sorted(mappable))}"
+            )
+        if not re.fullmatch(r"[A-Za-z0-9_]+\.[A-Za-z0-9_]+", value):
+            raise ValueError(f"{key}: {value!r} must be Object.Field, e.g. Opportunity.Foo__c")
+    return fields
+
+
+class CrmSystem(_System):
+    system: Literal["salesforce"]
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, v: dict[str, str]) -> dict[str, str]:
+        return _check_fields(v, CRM_MAPPABLE)
+
+
+class ErpSystem(_System):
+    system: Literal["netsuite"]
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, v: dict[str, str]) -> dict[str, str]:
+        return _check_fields(v, ERP_MAPPABLE)
+
+
+class PointInTime(_Model):
+    rule: Literal["point_in_time"]
+    at: Literal["close", "delivery"] = "close"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, data: Any) -> Any:
+        if isinstance(data, dict) and True in data:
+            raise ValueError("YAML reads the key `on` as true: write `at: close` or `at: delivery`")
+        return data
+
+
+class Ratable(_Model):
+    rule: Literal["ratable"]
+    convention: Literal["daily", "monthly"] = "daily"
+    term_months: int | None = Field(
+        default=None, gt=0, description="term from the close date when a line has no service dates"
+    )
+
+
+ProductRule = Annotated[PointInTime | Ratable, Field(discriminator="rule")]
+
+
+class Tolerances(_Model):
+    amount_abs: Decimal = Decimal("1.00")
+    amount_rel: Decimal = Decimal("0.005")
+    match_window_days: int = Field(default=45, ge=0)
+    sync_lag_days: int = Field(default=7, ge=0)
+    name_similarity: Decimal = Field(default=Decimal("0.88"), ge=0, le=1)
+
+    @field_validator("amount_abs", "amount_rel", mode="before")
+    @classmethod
+    def _no_float(cls, v: Any) -> Any:
+        # YAML reads 1.00 as a float; go through str so 0.005 stays exactly 0.005
+        return Decimal(str(v)) if isinstance(v, float) else v
+
+
+class Definitions(_Model):
+    company: str = "Unnamed company"
+    reporting: Reporting = Reporting()
+    crm: CrmSystem
+    erp: ErpSystem
+    fx_rates: str | None = None
+    stages: dict[str, StageClass]
+    product_lines: dict[str, ProductRule] = Field(default_factory=dict)
+    delivered_values: tuple[str, ...] = DEFAULT_DELIVERED
+    tolerances: Tolerances = Tolerances()
+
+    # set by load_definitions, not by the YAML
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    source_hash: str = Field(default="", exclude=True)
+
+    @field_validator("stages")
+    @classmethod
+    def _stages(cls, v: dict[str, StageClass]) -> dict[str, StageClass]:
+        if not any(c in ("won", "won_not_booked") for c in v.values()):
+            raise ValueError("no stage maps to won: at least one CRM stage must count as booked")
+        return v
+
+    def path(self, relative: str) -> Path:
+        """Resolve a path from the definitions relative to the definitions file."""
+        p = Path(relative)
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    def stage_class(self, stage: str) -> StageClass:
+        return self.stages.get(stage, self.stages.get("*", "open"))
+
+
+def _line_index(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...], int]) -> None:
+    out[prefix] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            k = (*prefix, str(key.value))
+            out[k] = key.start_mark.line + 1
+            _line_index(value, k, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_index(item, (*prefix, str(i)), out)
+
+
+def _format_error(err: dict[str, Any], lines: dict[tuple[str, ...], int], file: str) -> str:
+    loc = tuple(str(p) for p in err["loc"] if not str(p).startswith(("function-after", "tagged-union")))
+    # discriminated unions add the tag to the location; drop it to find the line
+    key_path = tuple(p for p in loc if p not in ("point_in_time", "ratable"))
+    line = None
+    for n in range(len(key_path), -1, -1):
+        if key_path[:n] in lines:
+            line = lines[key_path[:n]]
+            break
+    key = ".".join(key_path) or "(top level)"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "is not a known key (check the spelling; SPEC §4 lists the keys)"
+    elif err["type"] == "missing":
+        msg = "is required"
+    elif "input" in err and err["type"] not in ("value_error",) and not isinstance(err["input"], dict):
+        msg = f"{err['input']!r}: {msg}"
+    where = f"{file}:{line}" if line else file
+    return f"{where} {key}: {msg}"
+
+
+def load_definitions(path: str | Path) -> Definitions:
+    """Read and validate ``crossfoot.yaml``; raise ConfigError naming line, key and value."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the definitions file: {exc.strerror}", location=str(p)) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"not valid YAML: {exc}", location=str(p)) from exc
+    if not isinstance(data, dict):
+        raise ConfigError("must be a YAML mapping of keys (company, reporting, crm, erp, ...)", location=str(p))
+    lines: dict[tuple[str, ...], int] = {}
+    if node is not None:
+        _line_index(node, (), lines)
+    try:
+        defs = Definitions.model_validate(data)
+    except ValidationError as exc:
+        messages = [_format_error(e, lines, str(p)) for e in exc.errors()]
+        raise ConfigError("\n".join(messages)) from None
+    return defs.model_copy(
+        update={"base_dir": p.resolve().parent, "source_hash": hashlib.sha256(raw).hexdigest()}
+    )

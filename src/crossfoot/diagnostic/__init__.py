@@ -1,0 +1,1 @@
+"""What a run found, as frozen data that renderers only format."""

@@ -1,0 +1,62 @@
+"""The result of a run as frozen data: renderers in ``crossfoot.outputs`` only format it.
+
+Tables are Arrow tables with exact decimals (no float money anywhere); the
+column contracts are SPEC §8 and listed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+#: SPEC §8 column orders
+EXCEPTION_COLUMNS = (
+    "exception_id", "cause", "period", "crm_system", "crm_record_id", "erp_system",
+    "erp_record_id", "customer", "amount_crm", "amount_erp", "impact", "currency",
+    "explanation", "suggested_fix",
+)  # fmt: skip
+BRIDGE_COLUMNS = ("period", "step", "kind", "amount", "currency")
+MATCH_COLUMNS = ("crm_object", "crm_record_id", "erp_object", "erp_record_id", "method", "score")
+REJECT_COLUMNS = ("source_system", "source_file", "source_line", "table", "field", "value", "reason")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input file (or API page) and what became of its rows."""
+
+    system: str
+    table: str  # the source object, e.g. Opportunity, transaction
+    path: str
+    sha256: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+
+    @property
+    def conserved(self) -> bool:
+        return self.rows_read == self.rows_loaded + self.rows_rejected
+
+
+@dataclass(frozen=True)
+class RunResult:
+    version: str
+    company: str
+    currency: str  # reporting currency
+    period_kind: str  # month | quarter
+    definitions_hash: str
+    crm_system: str
+    erp_system: str
+    started_at: datetime
+    finished_at: datetime
+    inputs: tuple[InputFile, ...]
+    bridge: pa.Table  # BRIDGE_COLUMNS, ordered by period then step order
+    bridge_by_product_line: pa.Table  # product_line + BRIDGE_COLUMNS
+    exceptions: pa.Table  # EXCEPTION_COLUMNS (+ effect per period in exception_effects)
+    exception_effects: pa.Table  # exception_id, period, amount: the money each moves per period
+    matches: pa.Table  # MATCH_COLUMNS
+    rejects: pa.Table  # REJECT_COLUMNS
+    notes: tuple[str, ...] = field(default_factory=tuple)

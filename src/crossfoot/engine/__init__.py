@@ -1,0 +1,1 @@
+"""The reconciliation engine: pure Ibis stages executed by a Backend."""

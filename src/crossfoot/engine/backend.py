@@ -1,0 +1,103 @@
+"""Where stages run. Only this module imports an execution engine.
+
+Stages build Ibis expressions; a Backend materializes them. ``run_stage`` is the
+one place where execution happens, so every failure is wrapped with the stage
+name and its SQL (as splink's DatabaseAPI does).
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, final
+
+import ibis
+
+from crossfoot.errors import StageError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+log = logging.getLogger(__name__)
+
+
+class Backend(ABC):
+    name: str = "abstract"
+    #: capabilities stages may ask about instead of checking the backend's type
+    SUPPORTS_FILE_SCAN = False
+
+    @property
+    @abstractmethod
+    def con(self) -> Any:
+        """The Ibis connection."""
+
+    @abstractmethod
+    def table(self, name: str) -> ibis.Table: ...
+
+    @abstractmethod
+    def materialize(self, expr: ibis.Table, name: str) -> ibis.Table: ...
+
+    @abstractmethod
+    def to_arrow(self, expr: ibis.Table) -> pa.Table: ...
+
+    @abstractmethod
+    def load_arrow(self, data: pa.Table, name: str) -> ibis.Table: ...
+
+    def has_table(self, name: str) -> bool:
+        return name in self.con.list_tables()
+
+    @final
+    def run_stage(self, stage: str, expr: ibis.Table, name: str | None = None) -> ibis.Table:
+        """Materialize ``expr`` as table ``name`` (default: the stage name)."""
+        log.debug("stage %s on %s", stage, self.name)
+        try:
+            return self.materialize(expr, name or stage)
+        except Exception as exc:
+            try:
+                sql = str(ibis.to_sql(expr))
+            except Exception:
+                sql = None
+            raise StageError(stage, self.name, sql, exc) from exc
+
+
+class DuckDBBackend(Backend):
+    """DuckDB in-process; a file per workspace, or in memory."""
+
+    name = "duckdb"
+    SUPPORTS_FILE_SCAN = True
+
+    def __init__(self, path: str | Path | None = None, *, memory_limit: str | None = None) -> None:
+        import duckdb
+
+        self.path = Path(path) if path else None
+        if self.path:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        config: dict[str, Any] = {"preserve_insertion_order": True}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        self.raw = duckdb.connect(str(self.path) if self.path else ":memory:", config=config)
+        self._con = ibis.duckdb.from_connection(self.raw)
+
+    @property
+    def con(self) -> Any:
+        return self._con
+
+    def table(self, name: str) -> ibis.Table:
+        return self._con.table(name)
+
+    def materialize(self, expr: ibis.Table, name: str) -> ibis.Table:
+        return self._con.create_table(name, expr, overwrite=True)
+
+    def to_arrow(self, expr: ibis.Table) -> pa.Table:
+        return self._con.to_pyarrow(expr)
+
+    def load_arrow(self, data: pa.Table, name: str) -> ibis.Table:
+        return self._con.create_table(name, data, overwrite=True)
+
+    def sql(self, query: str, params: list[Any] | None = None) -> Any:
+        """Run DuckDB SQL directly: file scans by readers, nothing else."""
+        return self.raw.execute(query, params or [])
+
+    def close(self) -> None:
+        self.raw.close()

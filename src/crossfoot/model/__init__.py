@@ -1,0 +1,1 @@
+"""The canonical lead-to-cash model (SPEC §3): schemas, field maps, loading."""
