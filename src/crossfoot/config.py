@@ -55,6 +55,8 @@ class Reporting(_Model):
     period: Literal["month", "quarter"] = "month"
     fiscal_calendar: Literal["calendar"] = "calendar"
     fiscal_year_start: date | None = None
+    #: last day the numbers cover; default: the last day of the latest ERP revenue period
+    as_of: date | None = None
 
     @field_validator("currency")
     @classmethod
