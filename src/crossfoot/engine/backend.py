@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, final
 
 import ibis
+import ibis.expr.types as ir
 
 from crossfoot.errors import StageError
 
@@ -43,6 +44,10 @@ class Backend(ABC):
 
     @abstractmethod
     def load_arrow(self, data: pa.Table, name: str) -> ibis.Table: ...
+
+    def scalar(self, expr: ir.Scalar) -> Any:
+        """Execute a scalar expression (a count, a sum) and return its Python value."""
+        return self.con.execute(expr)
 
     def has_table(self, name: str) -> bool:
         return name in self.con.list_tables()

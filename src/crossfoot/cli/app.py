@@ -1,0 +1,143 @@
+"""The ``crossfoot`` command: thin Typer commands over ``crossfoot.run``.
+
+Errors are handled in one place (``main``): a CrossfootError prints one red
+line and exits with its code; anything else is a bug and shows the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from crossfoot import __version__
+from crossfoot.cli.exit_codes import exit_code_for
+from crossfoot.cli.render import inputs_table, print_run
+from crossfoot.errors import CrossfootError
+
+app = typer.Typer(
+    name="crossfoot",
+    help="Make CRM pipeline numbers and finance numbers agree, and explain why they did not.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # connector frames hold tokens
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+_debug = False
+
+ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="The definitions file, crossfoot.yaml.")]
+
+
+@contextmanager
+def _progress(enabled: bool = True) -> Iterator[object]:
+    if not enabled or not console.is_terminal:
+        yield lambda label: None
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=True) as p:  # fmt: skip
+        task = p.add_task("starting", total=None)
+        yield lambda label: p.update(task, description=label)
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for every error.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    global _debug
+    _debug = debug
+    if version:
+        console.print(f"crossfoot {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def check(config: ConfigOpt = Path("crossfoot.yaml")) -> None:
+    """Validate the definitions and read every input: rows loaded and rejected per file."""
+    from crossfoot.run import check as run_check
+
+    report = run_check(config)
+    console.print(inputs_table(report.inputs))
+    n = report.rejects.num_rows
+    if n:
+        console.print(f"[yellow]{n} rows rejected[/yellow]; the first ones:")
+        for r in report.rejects.slice(0, 10).to_pylist():
+            console.print(f"  {r['source_file']}:{r['source_line']} {r['field'] or ''}: {r['reason']}")
+    console.print(f"[green]Definitions valid[/green] ({config}); every row accounted for.")
+
+
+@app.command()
+def run(
+    config: ConfigOpt = Path("crossfoot.yaml"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path("out"),
+    workspace: Annotated[
+        Path | None, typer.Option(help="Workspace store (default .crossfoot/ beside the definitions).")
+    ] = None,
+) -> None:
+    """Reconcile CRM and ERP and write the outputs (bridge, exceptions, report)."""
+    from crossfoot.run import run as do_run
+
+    with _progress() as progress:
+        result = do_run(config, out, workspace=workspace, progress=progress)  # type: ignore[arg-type]
+    print_run(console, result, out)
+
+
+@app.command()
+def demo(
+    folder: Annotated[Path, typer.Argument(help="Where to write the sample company.")] = Path("crossfoot-demo"),
+    seed: Annotated[int, typer.Option(help="Seed of the generator (same seed, same company).")] = 7,
+    deals: Annotated[int, typer.Option(help="Number of deals.")] = 360,
+) -> None:
+    """Generate a sample company with known differences, run on it, print the bridge."""
+    from crossfoot.demo import generate
+    from crossfoot.run import run as do_run
+
+    company = generate(folder, seed=seed, n_deals=deals)
+    out = folder / "out"
+    console.print(f"Sample company written to [bold]{folder}[/bold] ({company.definitions.name})")
+    with _progress() as progress:
+        result = do_run(company.definitions, out, progress=progress)  # type: ignore[arg-type]
+    print_run(console, result, out)
+
+
+@app.command()
+def init(folder: Annotated[Path, typer.Argument(help="Folder for the new diagnostic.")]) -> None:
+    """Scaffold a crossfoot.yaml with comments and the data folders."""
+    from crossfoot.scaffold import scaffold
+
+    written = scaffold(folder)
+    for path in written:
+        console.print(f"wrote {path}")
+    console.print(f"Next: put the exports in {folder / 'data'}, then: crossfoot check -c {folder / 'crossfoot.yaml'}")
+
+
+def main() -> None:
+    """Console-script entry point: one place that turns errors into exit codes."""
+    try:
+        app(standalone_mode=False)
+    except CrossfootError as exc:
+        if _debug:
+            raise
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(exit_code_for(exc))
+    except KeyboardInterrupt:
+        err_console.print("[red]interrupted[/red]")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as exc:  # click usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise

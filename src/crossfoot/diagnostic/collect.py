@@ -1,0 +1,104 @@
+"""Turn the engine's tables into a RunResult: the only place cents become Decimals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from crossfoot import __version__
+from crossfoot.causes import CAUSE_BY_CODE
+from crossfoot.config import Definitions
+from crossfoot.diagnostic.findings import (
+    BRIDGE_COLUMNS,
+    EXCEPTION_COLUMNS,
+    MATCH_COLUMNS,
+    REJECT_COLUMNS,
+    InputFile,
+    RunResult,
+)
+from crossfoot.engine.backend import Backend
+from crossfoot.engine.money import from_cents
+
+
+def _bridge(t: ir.Table, defs: Definitions, extra: tuple[str, ...] = ()) -> ir.Table:
+    return t.select(
+        *extra, period=t.period, step=t.step, kind=t.kind, amount=from_cents(t.cents),
+        currency=ibis.literal(defs.reporting.currency),
+    )  # fmt: skip
+
+
+def _exceptions(backend: Backend, defs: Definitions) -> ir.Table:
+    ex = backend.table("exception_rows")
+    fixes = {code: c.suggested_fix for code, c in CAUSE_BY_CODE.items()}
+    out = ex.select(
+        exception_id=ex.exception_id,
+        cause=ex.cause,
+        period=ex.period,
+        crm_system=ibis.literal(defs.crm.system),
+        crm_record_id=ex.crm_record_id,
+        erp_system=ibis.literal(defs.erp.system),
+        erp_record_id=ex.erp_record_id,
+        customer=ex.customer,
+        amount_crm=from_cents(ex.amount_crm_cents),
+        amount_erp=from_cents(ex.amount_erp_cents),
+        impact=from_cents(ex.impact_cents),
+        currency=ibis.literal(defs.reporting.currency),
+        explanation=ex.explanation,
+        suggested_fix=ex.cause.substitute(fixes),
+    )
+    return out.select(*EXCEPTION_COLUMNS)
+
+
+def _matches(backend: Backend) -> ir.Table:
+    ac = backend.table("account_customer")
+    accounts = ac.select(
+        crm_object=ibis.literal("account"), crm_record_id=ac.account_id,
+        erp_object=ibis.literal("customer"), erp_record_id=ac.customer_id,
+        method=ac.method, score=ac.score.cast("float64"),
+    )  # fmt: skip
+    dd = backend.table("doc_deal").filter(lambda t: t.deal_id.notnull())
+    deals = dd.select(
+        crm_object=ibis.literal("deal"), crm_record_id=dd.deal_id, erp_object=dd.doc_type,
+        erp_record_id=dd.doc_id, method=dd.method, score=dd.score.cast("float64"),
+    )  # fmt: skip
+    return accounts.union(deals).select(*MATCH_COLUMNS)
+
+
+def collect(
+    backend: Backend,
+    defs: Definitions,
+    inputs: tuple[InputFile, ...],
+    started_at: datetime,
+    finished_at: datetime,
+    notes: tuple[str, ...] = (),
+) -> RunResult:
+    eff = backend.table("exception_effect")
+    rejects = backend.table("rejects")
+
+    def arrow(expr: ir.Table) -> pa.Table:
+        return backend.to_arrow(expr)
+
+    return RunResult(
+        version=__version__,
+        company=defs.company,
+        currency=defs.reporting.currency,
+        period_kind=defs.reporting.period,
+        definitions_hash=defs.source_hash,
+        crm_system=defs.crm.system,
+        erp_system=defs.erp.system,
+        started_at=started_at,
+        finished_at=finished_at,
+        inputs=inputs,
+        bridge=arrow(_bridge(backend.table("bridge"), defs).select(*BRIDGE_COLUMNS)),
+        bridge_by_product_line=arrow(
+            _bridge(backend.table("bridge_by_product_line"), defs, ("product_line",))
+        ),
+        exceptions=arrow(_exceptions(backend, defs)),
+        exception_effects=arrow(eff.select("exception_id", "period", amount=from_cents(eff.cents))),
+        matches=arrow(_matches(backend)),
+        rejects=arrow(rejects.select(*REJECT_COLUMNS)),
+        notes=notes,
+    )

@@ -1,0 +1,84 @@
+"""The ERP side in the reporting currency, as the ERP books it (SPEC §6).
+
+``doc_value``: every document with its amount converted at its own exchange
+rate (the ERP's base currency is taken to be the reporting currency; a document
+without a rate falls back to the rates file on its date).
+``revenue_value``: every recognized-revenue row converted at its source
+document's rate, with the deal and chain its document belongs to.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import ibis
+import ibis.expr.types as ir
+
+from crossfoot.config import Definitions
+from crossfoot.engine.backend import Backend
+from crossfoot.engine.fx import with_rate
+from crossfoot.engine.money import convert_cents, to_cents
+from crossfoot.model.schema import RATE
+
+
+def _own_rate(t: ir.Table, rc: str) -> ir.Value:
+    one = ibis.literal(Decimal(1), type=RATE)
+    return ibis.ifelse(t.currency == rc, one, ibis.coalesce(t.exchange_rate, t.file_rate))
+
+
+def doc_values(backend: Backend, defs: Definitions) -> ir.Table:
+    rc = defs.reporting.currency
+    doc = with_rate(
+        backend.table("document"), backend.table("fx_ranges"), currency="currency",
+        on_date="date", reporting_currency=rc, name="file_rate",
+    )  # fmt: skip
+    rate = _own_rate(doc, rc)
+    cents = to_cents(doc.amount)
+    dd = backend.table("doc_deal")
+    out = doc.mutate(doc_rate=rate, cents=cents, rc_cents=convert_cents(cents, rate)).join(
+        dd.select("doc_id", "root_id", "root_type", "deal_id", "method"), "doc_id"
+    )
+    return backend.run_stage(
+        "doc_value",
+        out.select(
+            "doc_id", "doc_type", "number", "customer_id", "date", "currency", "doc_rate",
+            "crm_deal_ref", "created_at", "root_id", "root_type", "deal_id", "method",
+            "cents", "rc_cents",
+        ),  # fmt: skip
+    )
+
+
+def revenue_values(backend: Backend, defs: Definitions) -> ir.Table:
+    rc = defs.reporting.currency
+    rev = backend.table("revenue")
+    dv = backend.table("doc_value").select(
+        r_doc="doc_id", r_rate="doc_rate", r_root="root_id", r_deal="deal_id",
+        r_type="doc_type", r_customer="customer_id",
+    )  # fmt: skip
+    j = rev.left_join(dv, rev.doc_id == dv.r_doc)
+    j = with_rate(j, backend.table("fx_ranges"), currency="currency", on_date="date",
+                  reporting_currency=rc, name="file_rate")  # fmt: skip
+    one = ibis.literal(Decimal(1), type=RATE)
+    rate = ibis.ifelse(j.currency == rc, one, ibis.coalesce(j.r_rate, j.file_rate))
+    missing = j.filter(rate.isnull())
+    if backend.scalar(missing.count()) > 0:
+        from crossfoot.errors import InputError
+
+        row = backend.to_arrow(missing.select("currency", "date", "source_file", "source_line").limit(1))
+        r = row.to_pylist()[0]
+        raise InputError(
+            f"revenue in {r['currency']} on {r['date']} has no source document rate and no "
+            f"{rc} rate in the fx_rates file",
+            location=f"{r['source_file']}:{r['source_line']}",
+        )
+    cents = to_cents(j.amount)
+    return backend.run_stage(
+        "revenue_value",
+        j.select(
+            date=j.date, product_line=j.product_line, currency=j.currency,
+            doc_id=j.doc_id, doc_type=j.r_type,
+            root_id=ibis.coalesce(j.r_root, j.doc_id), deal_id=j.r_deal,
+            customer_id=ibis.coalesce(j.customer_id, j.r_customer),
+            cents=cents, rc_cents=convert_cents(cents, rate),
+        ),  # fmt: skip
+    )

@@ -1,0 +1,31 @@
+"""Connected components of an edge table by min-label propagation.
+
+Each pass is one relational step over the whole edge table; the loop runs over
+passes (about the diameter of the largest cluster), never over rows.
+"""
+
+from __future__ import annotations
+
+import ibis.expr.types as ir
+
+from crossfoot.engine.backend import Backend
+
+MAX_PASSES = 64
+
+
+def components(backend: Backend, nodes: ir.Table, edges: ir.Table, name: str) -> ir.Table:
+    """nodes(node) + edges(a, b) → table ``name`` (node, cluster): cluster = smallest node id."""
+    both = edges.select(a=edges.a, b=edges.b).union(edges.select(a=edges.b, b=edges.a))
+    sym = backend.run_stage(f"{name}__edges", both.distinct())
+    labels = backend.run_stage(
+        f"{name}__0", nodes.select(node=nodes.node, cluster=nodes.node).distinct()
+    )
+    for i in range(1, MAX_PASSES + 1):
+        via = sym.join(labels, sym.b == labels.node).select(node=sym.a, cluster=labels.cluster)
+        merged = labels.union(via).group_by("node").aggregate(cluster=lambda t: t.cluster.min())
+        merged = backend.run_stage(f"{name}__{i}", merged)
+        moved = merged.join(labels, "node").filter(lambda t: t.cluster != t.cluster_right)
+        if backend.scalar(moved.count()) == 0:
+            return backend.run_stage(name, merged)
+        labels = merged
+    return backend.run_stage(name, labels)

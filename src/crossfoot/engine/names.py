@@ -1,0 +1,46 @@
+"""Company-name normalization as a table expression, with cleanco's legal terms.
+
+"ACME Robotics, Inc.", "Acme Robotics Inc" and "Acmé Robotics GmbH" all become
+``acme robotics``: lower case, accents folded, punctuation to spaces, legal
+suffixes (cleanco's list of 300+ terms across countries) removed from the end.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import ibis.expr.types as ir
+from cleanco.clean import get_unique_terms
+
+_ACCENTED = "àáâãäåāăąçćčďèéêëēėęěìíîïīįłñńňòóôõöøōőŕřśšşťùúûüūůűųýÿžźżß"
+_PLAIN = "aaaaaaaaacccdeeeeeeeeiiiiiilnnnoooooooorrssstuuuuuuuuyyzzzs"
+
+
+def _plain_text(term: str) -> str:
+    out = term.lower().translate(str.maketrans(_ACCENTED, _PLAIN))
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", out).split())
+
+
+@cache
+def legal_suffix_pattern() -> str:
+    terms = {_plain_text(t) for t in get_unique_terms()} | {"incorporated", "corporation", "limited"}
+    terms.discard("")
+    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t)))
+    return rf"(\s(?:{alternatives}))+$"
+
+
+def normalized_name(name: ir.StringValue) -> ir.StringValue:
+    """The comparable form of a company name (see module docstring)."""
+    plain = name.lower().translate(_ACCENTED, _PLAIN)
+    spaced = plain.re_replace(r"[^a-z0-9]+", " ").strip()
+    # a name that is only a legal term ("AG") keeps it rather than becoming empty
+    stripped = (" " + spaced).re_replace(legal_suffix_pattern(), "").strip()
+    return (stripped.length() > 0).ifelse(stripped, spaced)
+
+
+def plain_python(name: str) -> str:
+    """The same normalization in Python, for tests and the demo generator."""
+    spaced = _plain_text(name)
+    stripped = re.sub(legal_suffix_pattern(), "", " " + spaced).strip()
+    return stripped or spaced

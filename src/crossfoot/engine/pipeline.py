@@ -1,0 +1,81 @@
+"""The engine's stages in order (SPEC §10): match → schedules → causes → bridge.
+
+Each step reads tables the earlier ones wrote and writes its own; the order
+below is the data flow, so a linear list is all the DAG this engine needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import ibis
+
+from crossfoot.config import Definitions
+from crossfoot.engine.backend import Backend
+from crossfoot.engine.bridge import build_bridge
+from crossfoot.engine.classify import contributions
+from crossfoot.engine.deal_facts import deal_facts, deal_roots
+from crossfoot.engine.erp_values import doc_values, revenue_values
+from crossfoot.engine.exceptions import build_exceptions
+from crossfoot.engine.fx import rate_ranges
+from crossfoot.engine.match_accounts import match_accounts
+from crossfoot.engine.match_deals import match_deals
+from crossfoot.engine.periods import period_of
+from crossfoot.engine.schedule import deal_values, expected_revenue, line_values
+
+Step = tuple[str, Callable[[Backend, Definitions], object]]
+
+
+def _fx(backend: Backend, defs: Definitions) -> None:
+    backend.run_stage("fx_ranges", rate_ranges(backend.table("fx_rate"), defs.reporting.currency))
+
+
+def _expected(backend: Backend, defs: Definitions) -> None:
+    backend.run_stage("expected", expected_revenue(backend, defs))
+
+
+STEPS: tuple[Step, ...] = (
+    ("fx rates", _fx),
+    ("match accounts", match_accounts),
+    ("match deals", match_deals),
+    ("deal values", deal_values),
+    ("document values", doc_values),
+    ("revenue values", revenue_values),
+    ("line allocation", lambda b, d: line_values(b)),
+    ("expected revenue", _expected),
+    ("deal documents", lambda b, d: deal_roots(b)),
+    ("deal facts", deal_facts),
+)
+
+
+def as_of_period(backend: Backend, defs: Definitions) -> str:
+    """The last period the bridge covers: ``reporting.as_of`` or the ERP's latest revenue."""
+    if defs.reporting.as_of:
+        d = defs.reporting.as_of
+    else:
+        latest = backend.scalar(backend.table("revenue").date.max())
+        latest_close = backend.scalar(backend.table("deal").close_date.max())
+        d = latest or latest_close or date.today()
+    return str(backend.scalar(period_of(ibis.literal(d, type="date"), defs)))
+
+
+def reconcile(
+    backend: Backend, defs: Definitions, progress: Callable[[str], None] | None = None
+) -> str:
+    """Run every stage on the canonical tables in ``backend``; return the as-of period."""
+    period = as_of_period(backend, defs)
+    for label, step in STEPS:
+        if progress:
+            progress(label)
+        step(backend, defs)
+    if progress:
+        progress("causes")
+    contributions(backend, defs, period)
+    if progress:
+        progress("bridge")
+    build_bridge(backend, defs, period)
+    if progress:
+        progress("exceptions")
+    build_exceptions(backend, defs)
+    return period

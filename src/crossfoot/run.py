@@ -1,0 +1,71 @@
+"""The library entry points behind the CLI: check the inputs, run the reconciliation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from crossfoot.config import Definitions, load_definitions
+from crossfoot.diagnostic.collect import collect
+from crossfoot.diagnostic.findings import REJECT_COLUMNS, InputFile, RunResult
+from crossfoot.engine.backend import DuckDBBackend
+from crossfoot.engine.pipeline import reconcile
+from crossfoot.sources import load_sources
+from crossfoot.store import record_run, workspace_path
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    definitions: Definitions
+    inputs: tuple[InputFile, ...]
+    rejects: pa.Table
+
+
+def check(config: str | Path) -> CheckReport:
+    """Validate the definitions and read every input into a throwaway in-memory store."""
+    defs = load_definitions(config)
+    backend = DuckDBBackend()
+    try:
+        inputs = load_sources(defs, backend)
+        rejects = backend.to_arrow(backend.table("rejects").select(*REJECT_COLUMNS))
+    finally:
+        backend.close()
+    return CheckReport(defs, inputs, rejects)
+
+
+def run(
+    config: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    workspace: str | Path | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Load, reconcile and (when ``out_dir`` is given) write the outputs of one run."""
+    from crossfoot.outputs import write_outputs
+
+    started = datetime.now(UTC)
+    defs = load_definitions(config)
+    store = Path(workspace) if workspace else workspace_path(defs)
+    backend = DuckDBBackend(store)
+    try:
+        if progress:
+            progress("reading inputs")
+        inputs = load_sources(defs, backend)
+        reconcile(backend, defs, progress)
+        if progress:
+            progress("collecting results")
+        result = collect(backend, defs, inputs, started, datetime.now(UTC))
+        if out_dir is not None:
+            if progress:
+                progress("writing outputs")
+            write_outputs(result, Path(out_dir))
+        record_run(backend, result)
+    finally:
+        backend.close()
+    return result
