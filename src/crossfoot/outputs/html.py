@@ -1,0 +1,113 @@
+"""``report.html``: the diagnostic report, one self-contained file.
+
+No external CSS, JavaScript, fonts or images: styles are inline, charts are
+inline SVG drawn from ``charts.py``, other periods fold into ``<details>``.
+Jinja autoescapes everything, including the SVG, so user text stays text.
+Every figure is ``display_money`` of the same Decimal that ``bridge.csv`` holds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+import jinja2
+
+from crossfoot.causes import CAUSE_BY_CODE
+from crossfoot.outputs.charts import cause_bars, difference_waterfall, waterfall
+from crossfoot.outputs.safe import Cell, display_money, utc_iso
+from crossfoot.outputs.view import RunView, step_label
+
+TOP_EXCEPTIONS = 50
+TOP_REJECT_GROUPS = 20
+REJECT_GROUP_COLUMNS = ("source_system", "source_file", "table", "field", "reason")
+
+
+def render_report(view: RunView) -> bytes:
+    template = _environment().get_template("report.html.j2")
+    return template.render(report_context(view)).encode("utf-8")
+
+
+def report_context(view: RunView) -> dict[str, Any]:
+    run = view.result
+    periods = view.periods
+    latest = periods[-1] if periods else None
+    return {
+        "run": run,
+        "period_range": _period_range([p.period for p in periods]),
+        "finished_at": utc_iso(run.finished_at),
+        "duration_s": max(int((run.finished_at - run.started_at).total_seconds()), 0),
+        "rows_read": sum(f.rows_read for f in run.inputs),
+        "rows_loaded": sum(f.rows_loaded for f in run.inputs),
+        "rows_rejected": sum(f.rows_rejected for f in run.inputs),
+        "latest": latest,
+        "latest_chart": waterfall(latest) if latest else None,
+        "latest_zoom": difference_waterfall(latest) if latest else None,
+        "earlier": [(p, waterfall(p), difference_waterfall(p)) for p in reversed(periods[:-1])],
+        "periods": periods,
+        "step_rows": _step_rows(view),
+        "causes": view.ranked_causes,
+        "cause_chart": cause_bars(view.ranked_causes) if view.ranked_causes else None,
+        "exception_count": len(view.exceptions.rows),
+        "top_exceptions": view.top_exceptions(TOP_EXCEPTIONS),
+        "top_limit": TOP_EXCEPTIONS,
+        "reject_count": len(view.rejects.rows),
+        "reject_groups": _reject_groups(view),
+    }
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("crossfoot.outputs", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["money"] = _money
+    env.filters["px"] = _px
+    env.filters["text"] = lambda value: "" if value is None else str(value)
+    env.filters["cause_title"] = lambda code: (
+        CAUSE_BY_CODE[code].title if code in CAUSE_BY_CODE else code
+    )
+    env.filters["step_label"] = step_label
+    env.tests["negative"] = lambda value: isinstance(value, Decimal) and value < 0
+    return env
+
+
+def _money(value: Cell) -> str:
+    """``-1,234.50`` from a Decimal; empty for a missing amount."""
+    return display_money(value) if isinstance(value, Decimal) else ""
+
+
+def _px(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _period_range(periods: list[str]) -> str:
+    if not periods:
+        return "no periods"
+    return periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
+
+
+def _step_rows(view: RunView) -> list[dict[str, Any]]:
+    """Bridge steps as rows, periods as columns (a step missing in a period is blank)."""
+    return [
+        {
+            "step": step,
+            "label": step_label(step),
+            "kind": kind,
+            "amounts": [(p.period, p.amount(step)) for p in view.periods],
+        }
+        for step, kind in view.step_kinds
+    ]
+
+
+def _reject_groups(view: RunView) -> list[tuple[tuple[str, ...], int]]:
+    index = [view.rejects.columns.index(c) for c in REJECT_GROUP_COLUMNS]
+    counts = Counter(
+        tuple("" if row[i] is None else str(row[i]) for i in index) for row in view.rejects.rows
+    )
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_REJECT_GROUPS]

@@ -1,0 +1,86 @@
+"""``summary.json``: run metadata, totals per side, period and cause, rejects, the bridge.
+
+Money is a string with exactly two decimals (``"-1234.50"``), never a JSON
+float, so a reader gets the same cents as ``bridge.csv``. Keys are written in
+a fixed, meaningful order (not sorted), so two runs on the same data diff clean.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from crossfoot.outputs.safe import format_money, utc_iso
+from crossfoot.outputs.view import TOTAL_STEPS, RunView
+
+SCHEMA_VERSION = 1
+
+
+def summary(view: RunView) -> dict[str, Any]:
+    run = view.result
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "crossfoot", "version": run.version},
+        "company": run.company,
+        "currency": run.currency,
+        "period_kind": run.period_kind,
+        "periods": [p.period for p in view.periods],
+        "definitions_hash": run.definitions_hash,
+        "crm_system": run.crm_system,
+        "erp_system": run.erp_system,
+        "started_at": utc_iso(run.started_at),
+        "finished_at": utc_iso(run.finished_at),
+        "inputs": [
+            {
+                "system": f.system,
+                "table": f.table,
+                "path": f.path,
+                "sha256": f.sha256,
+                "rows_read": f.rows_read,
+                "rows_loaded": f.rows_loaded,
+                "rows_rejected": f.rows_rejected,
+                "conserved": f.conserved,
+            }
+            for f in run.inputs
+        ],
+        "totals_by_period": [
+            {
+                "period": p.period,
+                **{
+                    step: None if (amount := p.amount(step)) is None else format_money(amount)
+                    for step in TOTAL_STEPS
+                },
+                "foots": p.foots,
+            }
+            for p in view.periods
+        ],
+        "causes": [
+            {
+                "cause": c.cause.code,
+                "title": c.cause.title,
+                "owner": c.cause.owner,
+                "exceptions": c.exceptions,
+                "impact": format_money(c.impact),
+                "abs_effects": format_money(c.abs_effects),
+            }
+            for c in view.causes
+        ],
+        "exceptions": len(view.exceptions.rows),
+        "rejects": len(view.rejects.rows),
+        "bridge": [
+            {
+                "period": s.period,
+                "step": s.step,
+                "kind": s.kind,
+                "amount": format_money(s.amount),
+                "currency": s.currency,
+            }
+            for s in view.bridge
+        ],
+        "notes": list(run.notes),
+    }
+
+
+def render_summary(view: RunView) -> bytes:
+    text = json.dumps(summary(view), indent=2, ensure_ascii=False, allow_nan=False)
+    return (text + "\n").encode("utf-8")

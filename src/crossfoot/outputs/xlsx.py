@@ -1,0 +1,175 @@
+"""``exceptions.xlsx``: the worklist finance and sales ops work through.
+
+Sheets: ``Summary`` (the bridge per period and the causes by money), ``All
+exceptions``, then one sheet per cause that has exceptions, named by its cause
+code (every code fits Excel's 31 characters and matches the ``cause`` column).
+
+Excel has no decimal type: money is converted from Decimal to a number at the
+last moment, which is exact for cents up to 15 significant digits; the CSV
+files are the exact record. Nothing user-supplied can become a formula: the
+workbook is created with ``strings_to_formulas`` (and numbers, URLs) off, text
+goes through ``write_string``, and text cells carry the same formula-safe
+escape as the CSV (see ``safe.py``).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import xlsxwriter
+
+from crossfoot.causes import CAUSE_BY_CODE
+from crossfoot.outputs.safe import MONEY_COLUMNS, Cell, escape_text, format_cell, utc_iso
+from crossfoot.outputs.view import Rows, RunView, step_label
+
+MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
+WORKLIST_COLUMNS = ("owner", "status", "assignee", "notes")  # owner filled, the rest for people
+STATUSES = ["open", "in progress", "fixed", "accepted", "not an issue"]
+SHEET_NAME_MAX = 31
+EXACT_RECORD_NOTE = "Excel holds amounts as binary numbers; the CSV files are the exact record."
+WIDTH_MIN, WIDTH_MAX = 8, 60
+
+Sheet = Any  # xlsxwriter ships no type information
+Formats = dict[str, Any]
+
+
+def render_workbook(view: RunView) -> bytes:
+    buffer = io.BytesIO()
+    options = {
+        "in_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+    }
+    workbook = xlsxwriter.Workbook(buffer, options)
+    # a fixed creation time keeps the file identical for identical runs
+    workbook.set_properties(
+        {
+            "title": f"crossfoot exceptions: {view.result.company}",
+            "created": _naive_utc(view.result.finished_at),
+        }
+    )
+    formats: Formats = {
+        "money": workbook.add_format({"num_format": MONEY_FORMAT}),
+        "money_total": workbook.add_format({"num_format": MONEY_FORMAT, "bold": True}),
+        "bold": workbook.add_format({"bold": True}),
+        "header": workbook.add_format({"bold": True, "bg_color": "#DDE4EE", "bottom": 1}),
+        "title": workbook.add_format({"bold": True, "font_size": 14}),
+        "editable": workbook.add_format({"bg_color": "#FFF8DC"}),
+    }
+    _summary_sheet(workbook.add_worksheet("Summary"), view, formats)
+    _exception_sheet(workbook.add_worksheet("All exceptions"), view.exceptions, formats)
+    for total in view.causes:
+        if total.exceptions:
+            code = total.cause.code
+            rows = Rows(
+                view.exceptions.columns,
+                tuple(r for r in view.exceptions.rows if r[1] == code),
+            )
+            _exception_sheet(workbook.add_worksheet(sheet_name(code)), rows, formats)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def sheet_name(text: str) -> str:
+    """A valid Excel sheet name: no ``[]:*?/\\``, at most 31 characters."""
+    cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in text).strip("'")
+    return cleaned[:SHEET_NAME_MAX] or "sheet"
+
+
+def _summary_sheet(sheet: Sheet, view: RunView, f: Formats) -> None:
+    run = view.result
+    periods = [p.period for p in view.periods]
+    span = f"{periods[0]} to {periods[-1]}" if periods else "no periods"
+    sheet.write_string(0, 0, escape_text(f"crossfoot: {run.company}"), f["title"])
+    sheet.write_string(1, 0, f"{span}, {run.currency}, run finished {utc_iso(run.finished_at)}")
+    sheet.write_string(2, 0, EXACT_RECORD_NOTE)
+
+    top = 4
+    sheet.write_string(top, 0, "Bridge step", f["header"])
+    sheet.write_string(top, 1, "step", f["header"])
+    for col, period in enumerate(periods, start=2):
+        sheet.write_string(top, col, escape_text(period), f["header"])
+    steps = view.step_kinds
+    step_row = {name: top + 1 + i for i, (name, _) in enumerate(steps)}
+    for name, kind in steps:
+        bold = kind == "total"
+        sheet.write_string(step_row[name], 0, step_label(name), f["bold"] if bold else None)
+        sheet.write_string(step_row[name], 1, escape_text(name))
+    for col, bridge in enumerate(view.periods, start=2):
+        for s in bridge.steps:
+            fmt = f["money_total"] if s.kind == "total" else f["money"]
+            sheet.write_number(step_row[s.step], col, _number(s.amount), fmt)
+
+    top = top + len(steps) + 2
+    header = (
+        *("Cause", "cause", "Exceptions", "Impact (ERP - CRM)", "Sum of |effects|"),
+        *("Owner", "Suggested fix"),
+    )
+    for col, text in enumerate(header):
+        sheet.write_string(top, col, text, f["header"])
+    for row, total in enumerate(view.ranked_causes, start=top + 1):
+        sheet.write_string(row, 0, total.cause.title)
+        sheet.write_string(row, 1, escape_text(total.cause.code))
+        sheet.write_number(row, 2, total.exceptions)
+        sheet.write_number(row, 3, _number(total.impact), f["money"])
+        sheet.write_number(row, 4, _number(total.abs_effects), f["money"])
+        sheet.write_string(row, 5, total.cause.owner)
+        sheet.write_string(row, 6, total.cause.suggested_fix)
+    sheet.set_column(0, 0, 40)
+    sheet.set_column(1, 1, 26)
+    sheet.set_column(2, max(2 + len(periods) - 1, 6), 18)
+    sheet.freeze_panes(5, 2)
+
+
+def _exception_sheet(sheet: Sheet, table: Rows, f: Formats) -> None:
+    columns = (*table.columns, *WORKLIST_COLUMNS)
+    widths = [len(c) + 2 for c in columns]
+    for col, name in enumerate(columns):
+        sheet.write_string(0, col, name, f["header"])
+    cause_col = table.columns.index("cause")
+    for r, row in enumerate(table.rows, start=1):
+        for col, (value, name) in enumerate(zip(row, table.columns, strict=True)):
+            widths[col] = max(widths[col], _write_cell(sheet, r, col, value, name, f))
+        cause = CAUSE_BY_CODE.get(str(row[cause_col]))
+        sheet.write_string(r, len(row), cause.owner if cause else "")
+        for col in range(len(row) + 1, len(columns)):
+            sheet.write_blank(r, col, None, f["editable"])
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, min(max(width, WIDTH_MIN), WIDTH_MAX))
+    last_row = max(len(table.rows), 1)
+    status_col = columns.index("status")
+    sheet.data_validation(
+        1, status_col, last_row, status_col, {"validate": "list", "source": STATUSES}
+    )
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, len(table.rows), len(columns) - 1)
+
+
+def _write_cell(sheet: Sheet, row: int, col: int, value: Cell, column: str, f: Formats) -> int:
+    """Write one cell with the call for its type; returns its display width in characters."""
+    if value is None:
+        sheet.write_blank(row, col, None)
+        return 0
+    if column in MONEY_COLUMNS and isinstance(value, Decimal):
+        sheet.write_number(row, col, _number(value), f["money"])
+        return len(f"{value:,.2f}") + 2
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        sheet.write_number(row, col, _number(value))
+        return len(str(value))
+    text = format_cell(value, column)  # escaped text, ISO dates: the CSV's cell
+    sheet.write_string(row, col, text)
+    return len(text)
+
+
+def _number(value: int | float | Decimal) -> float:
+    """The one place money leaves Decimal: Excel stores IEEE doubles."""
+    return float(value)
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).replace(tzinfo=None)
