@@ -79,9 +79,10 @@ class _System(_Model):
     def _date_format(cls, v: str) -> str:
         allowed = {"auto", "M/D/YYYY", "D/M/YYYY", "YYYY-MM-DD", "D.M.YYYY", "D-MON-YYYY"}
         if v not in allowed:
-            raise ValueError(f"{v!r} is not a known date format; allowed: {', '.join(sorted(allowed))}")
+            raise ValueError(
+                f"{v!r} is not a known date format; allowed: {', '.join(sorted(allowed))}"
+            )
         return v
-
 
 
 def _check_fields(fields: dict[str, str], mappable: dict[str, str]) -> dict[str, str]:
@@ -194,8 +195,10 @@ def _line_index(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, .
             _line_index(item, (*prefix, str(i)), out)
 
 
-def _format_error(err: dict[str, Any], lines: dict[tuple[str, ...], int], file: str) -> str:
-    loc = tuple(str(p) for p in err["loc"] if not str(p).startswith(("function-after", "tagged-union")))
+def _format_error(err: Any, lines: dict[tuple[str, ...], int], file: str) -> str:
+    loc = tuple(
+        str(p) for p in err["loc"] if not str(p).startswith(("function-after", "tagged-union"))
+    )
     # discriminated unions add the tag to the location; drop it to find the line
     key_path = tuple(p for p in loc if p not in ("point_in_time", "ratable"))
     line = None
@@ -209,7 +212,11 @@ def _format_error(err: dict[str, Any], lines: dict[tuple[str, ...], int], file: 
         msg = "is not a known key (check the spelling; SPEC §4 lists the keys)"
     elif err["type"] == "missing":
         msg = "is required"
-    elif "input" in err and err["type"] not in ("value_error",) and not isinstance(err["input"], dict):
+    elif (
+        "input" in err
+        and err["type"] not in ("value_error",)
+        and not isinstance(err["input"], dict)
+    ):
         msg = f"{err['input']!r}: {msg}"
     where = f"{file}:{line}" if line else file
     return f"{where} {key}: {msg}"
@@ -221,7 +228,9 @@ def load_definitions(path: str | Path) -> Definitions:
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read the definitions file: {exc.strerror}", location=str(p)) from exc
+        raise ConfigError(
+            f"cannot read the definitions file: {exc.strerror}", location=str(p)
+        ) from exc
     try:
         text = raw.decode("utf-8-sig")
         node = yaml.compose(text)
@@ -229,7 +238,9 @@ def load_definitions(path: str | Path) -> Definitions:
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"not valid YAML: {exc}", location=str(p)) from exc
     if not isinstance(data, dict):
-        raise ConfigError("must be a YAML mapping of keys (company, reporting, crm, erp, ...)", location=str(p))
+        raise ConfigError(
+            "must be a YAML mapping of keys (company, reporting, crm, erp, ...)", location=str(p)
+        )
     lines: dict[tuple[str, ...], int] = {}
     if node is not None:
         _line_index(node, (), lines)

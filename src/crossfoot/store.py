@@ -26,7 +26,10 @@ def workspace_path(defs: Definitions) -> Path:
 
 def run_id(result: RunResult) -> str:
     seed = f"{result.started_at.isoformat()}|{result.definitions_hash}"
-    return result.started_at.strftime("%Y%m%dT%H%M%SZ-") + hashlib.sha256(seed.encode()).hexdigest()[:6]
+    return (
+        result.started_at.strftime("%Y%m%dT%H%M%SZ-")
+        + hashlib.sha256(seed.encode()).hexdigest()[:6]
+    )
 
 
 def record_run(backend: DuckDBBackend, result: RunResult) -> str:

@@ -7,8 +7,8 @@ line and exits with its code; anything else is a bug and shows the traceback.
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -32,7 +32,9 @@ console = Console()
 err_console = Console(stderr=True)
 _debug = False
 
-ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="The definitions file, crossfoot.yaml.")]
+ConfigOpt = Annotated[
+    Path, typer.Option("--config", "-c", help="The definitions file, crossfoot.yaml.")
+]
 
 
 @contextmanager
@@ -40,15 +42,22 @@ def _progress(enabled: bool = True) -> Iterator[object]:
     if not enabled or not console.is_terminal:
         yield lambda label: None
         return
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=True) as p:  # fmt: skip
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as p:
         task = p.add_task("starting", total=None)
         yield lambda label: p.update(task, description=label)
 
 
 @app.callback()
 def _main(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for every error.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks for every error.")
+    ] = False,
     version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
 ) -> None:
     global _debug
@@ -69,7 +78,9 @@ def check(config: ConfigOpt = Path("crossfoot.yaml")) -> None:
     if n:
         console.print(f"[yellow]{n} rows rejected[/yellow]; the first ones:")
         for r in report.rejects.slice(0, 10).to_pylist():
-            console.print(f"  {r['source_file']}:{r['source_line']} {r['field'] or ''}: {r['reason']}")
+            console.print(
+                f"  {r['source_file']}:{r['source_line']} {r['field'] or ''}: {r['reason']}"
+            )
     console.print(f"[green]Definitions valid[/green] ({config}); every row accounted for.")
 
 
@@ -78,7 +89,8 @@ def run(
     config: ConfigOpt = Path("crossfoot.yaml"),
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path("out"),
     workspace: Annotated[
-        Path | None, typer.Option(help="Workspace store (default .crossfoot/ beside the definitions).")
+        Path | None,
+        typer.Option(help="Workspace store (default .crossfoot/ beside the definitions)."),
     ] = None,
 ) -> None:
     """Reconcile CRM and ERP and write the outputs (bridge, exceptions, report)."""
@@ -91,7 +103,9 @@ def run(
 
 @app.command()
 def demo(
-    folder: Annotated[Path, typer.Argument(help="Where to write the sample company.")] = Path("crossfoot-demo"),
+    folder: Annotated[Path, typer.Argument(help="Where to write the sample company.")] = Path(
+        "crossfoot-demo"
+    ),
     seed: Annotated[int, typer.Option(help="Seed of the generator (same seed, same company).")] = 7,
     deals: Annotated[int, typer.Option(help="Number of deals.")] = 360,
 ) -> None:
@@ -115,7 +129,9 @@ def init(folder: Annotated[Path, typer.Argument(help="Folder for the new diagnos
     written = scaffold(folder)
     for path in written:
         console.print(f"wrote {path}")
-    console.print(f"Next: put the exports in {folder / 'data'}, then: crossfoot check -c {folder / 'crossfoot.yaml'}")
+    console.print(
+        f"Next: put the exports in {folder / 'data'}, then: crossfoot check -c {folder / 'crossfoot.yaml'}"
+    )
 
 
 def main() -> None:

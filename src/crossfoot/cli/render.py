@@ -23,8 +23,15 @@ def inputs_table(inputs: tuple[InputFile, ...]) -> Table:
         t.add_column(col, justify="right" if col in ("read", "loaded", "rejected") else "left")
     for i in inputs:
         style = None if i.conserved else "red"
-        t.add_row(i.system, i.table, i.path, str(i.rows_read), str(i.rows_loaded),
-                  str(i.rows_rejected), style=style)  # fmt: skip
+        t.add_row(
+            i.system,
+            i.table,
+            i.path,
+            str(i.rows_read),
+            str(i.rows_loaded),
+            str(i.rows_rejected),
+            style=style,
+        )
     return t
 
 
@@ -49,7 +56,7 @@ def bridge_table(result: RunResult, last: int = 3) -> Table:
 def causes_table(result: RunResult, top: int = 5) -> Table:
     moved: dict[str, Decimal] = defaultdict(Decimal)
     count: dict[str, int] = defaultdict(int)
-    effects = defaultdict(Decimal)
+    effects: dict[str, Decimal] = defaultdict(Decimal)
     for e in result.exception_effects.to_pylist():
         effects[e["exception_id"]] += abs(e["amount"])
     for x in result.exceptions.to_pylist():
@@ -72,4 +79,6 @@ def print_run(console: Console, result: RunResult, out_dir: Path | None) -> None
         + (f" (see {out_dir / 'rejects.csv'})" if rejected and out_dir else "")
     )
     if out_dir:
-        console.print(f"Outputs: [bold]{out_dir}[/bold] (report.html, exceptions.xlsx, bridge.csv, ...)")
+        console.print(
+            f"Outputs: [bold]{out_dir}[/bold] (report.html, exceptions.xlsx, bridge.csv, ...)"
+        )

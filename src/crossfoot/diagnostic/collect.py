@@ -25,9 +25,13 @@ from crossfoot.engine.money import from_cents
 
 def _bridge(t: ir.Table, defs: Definitions, extra: tuple[str, ...] = ()) -> ir.Table:
     return t.select(
-        *extra, period=t.period, step=t.step, kind=t.kind, amount=from_cents(t.cents),
+        *extra,
+        period=t.period,
+        step=t.step,
+        kind=t.kind,
+        amount=from_cents(t.cents),
         currency=ibis.literal(defs.reporting.currency),
-    )  # fmt: skip
+    )
 
 
 def _exceptions(backend: Backend, defs: Definitions) -> ir.Table:
@@ -55,15 +59,22 @@ def _exceptions(backend: Backend, defs: Definitions) -> ir.Table:
 def _matches(backend: Backend) -> ir.Table:
     ac = backend.table("account_customer")
     accounts = ac.select(
-        crm_object=ibis.literal("account"), crm_record_id=ac.account_id,
-        erp_object=ibis.literal("customer"), erp_record_id=ac.customer_id,
-        method=ac.method, score=ac.score.cast("float64"),
-    )  # fmt: skip
+        crm_object=ibis.literal("account"),
+        crm_record_id=ac.account_id,
+        erp_object=ibis.literal("customer"),
+        erp_record_id=ac.customer_id,
+        method=ac.method,
+        score=ac.score.cast("float64"),
+    )
     dd = backend.table("doc_deal").filter(lambda t: t.deal_id.notnull())
     deals = dd.select(
-        crm_object=ibis.literal("deal"), crm_record_id=dd.deal_id, erp_object=dd.doc_type,
-        erp_record_id=dd.doc_id, method=dd.method, score=dd.score.cast("float64"),
-    )  # fmt: skip
+        crm_object=ibis.literal("deal"),
+        crm_record_id=dd.deal_id,
+        erp_object=dd.doc_type,
+        erp_record_id=dd.doc_id,
+        method=dd.method,
+        score=dd.score.cast("float64"),
+    )
     return accounts.union(deals).select(*MATCH_COLUMNS)
 
 

@@ -15,13 +15,32 @@ if TYPE_CHECKING:
 
 #: SPEC §8 column orders
 EXCEPTION_COLUMNS = (
-    "exception_id", "cause", "period", "crm_system", "crm_record_id", "erp_system",
-    "erp_record_id", "customer", "amount_crm", "amount_erp", "impact", "currency",
-    "explanation", "suggested_fix",
-)  # fmt: skip
+    "exception_id",
+    "cause",
+    "period",
+    "crm_system",
+    "crm_record_id",
+    "erp_system",
+    "erp_record_id",
+    "customer",
+    "amount_crm",
+    "amount_erp",
+    "impact",
+    "currency",
+    "explanation",
+    "suggested_fix",
+)
 BRIDGE_COLUMNS = ("period", "step", "kind", "amount", "currency")
 MATCH_COLUMNS = ("crm_object", "crm_record_id", "erp_object", "erp_record_id", "method", "score")
-REJECT_COLUMNS = ("source_system", "source_file", "source_line", "table", "field", "value", "reason")
+REJECT_COLUMNS = (
+    "source_system",
+    "source_file",
+    "source_line",
+    "table",
+    "field",
+    "value",
+    "reason",
+)
 
 
 @dataclass(frozen=True)

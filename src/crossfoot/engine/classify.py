@@ -49,12 +49,19 @@ def contributions(backend: Backend, defs: Definitions, as_of_period: str) -> ir.
     exp = backend.table("expected")
     pl = "product_line"
     f = facts.select(
-        deal_id="deal_id", f_cause=residual_cause(facts), f_cm=facts.cm_layer, f_fx=facts.fx_flag,
+        deal_id="deal_id",
+        f_cause=residual_cause(facts),
+        f_cm=facts.cm_layer,
+        f_fx=facts.fx_flag,
         f_rate=facts.rate,
-    )  # fmt: skip
+    )
     dup_roots = roots.filter(roots.is_duplicate).select(d_root="root_id")
 
-    r = rev.left_join(f, "deal_id").drop("deal_id_right").left_join(dup_roots, rev.root_id == dup_roots.d_root)
+    r = (
+        rev.left_join(f, "deal_id")
+        .drop("deal_id_right")
+        .left_join(dup_roots, rev.root_id == dup_roots.d_root)
+    )
     period = period_of(r.date, defs)
     key_deal = r.deal_id
     unmatched = r.deal_id.isnull()
@@ -70,22 +77,36 @@ def contributions(backend: Backend, defs: Definitions, as_of_period: str) -> ir.
     parts = [
         part(unmatched, unmatched_key, ibis.literal("missing_in_crm"), r.rc_cents),
         part(~unmatched & is_dup, key_deal, ibis.literal("duplicate_in_erp"), r.rc_cents),
-        part(~unmatched & ~is_dup & is_cm, key_deal, ibis.literal("erp_adjustment_not_in_crm"), r.rc_cents),
-        part(~unmatched & ~is_dup & ~is_cm & r.f_fx.fill_null(False), key_deal,
-             ibis.literal("fx_difference"), r.rc_cents - at_close),
+        part(
+            ~unmatched & ~is_dup & is_cm,
+            key_deal,
+            ibis.literal("erp_adjustment_not_in_crm"),
+            r.rc_cents,
+        ),
+        part(
+            ~unmatched & ~is_dup & ~is_cm & r.f_fx.fill_null(False),
+            key_deal,
+            ibis.literal("fx_difference"),
+            r.rc_cents - at_close,
+        ),
         # a deal that is not won (open, lost) but has ERP revenue: nothing explains it
         part(~unmatched & ~is_dup & ~is_cm, key_deal, r.f_cause.fill_null("unexplained"), at_close),
-    ]  # fmt: skip
+    ]
     e = exp.join(f, "deal_id")
     parts.append(
         e.select(
-            key=e.deal_id, cause=e.f_cause, cents=-e.cents, product_line=e[pl],
+            key=e.deal_id,
+            cause=e.f_cause,
+            cents=-e.cents,
+            product_line=e[pl],
             period=period_of(e.date, defs),
-        )  # fmt: skip
+        )
     )
     out = parts[0]
     for p in parts[1:]:
         out = out.union(p)
     out = out.filter(out.period <= as_of_period)
-    agg = out.group_by(["key", "cause", "product_line", "period"]).aggregate(cents=lambda t: t.cents.sum())
+    agg = out.group_by(["key", "cause", "product_line", "period"]).aggregate(
+        cents=lambda t: t.cents.sum()
+    )
     return backend.run_stage("contribution", agg)

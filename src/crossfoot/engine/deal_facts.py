@@ -51,9 +51,16 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
     tol_days = defs.tolerances.sync_lag_days
 
     primary = roots.filter(roots["rank"] == 0).select(
-        deal_id="deal_id", p_doc="doc_id", p_type="doc_type", p_date="date", p_currency="currency",
-        p_rate="doc_rate", p_ref="crm_deal_ref", p_cents="cents", p_rc_cents="rc_cents",
-    )  # fmt: skip
+        deal_id="deal_id",
+        p_doc="doc_id",
+        p_type="doc_type",
+        p_date="date",
+        p_currency="currency",
+        p_rate="doc_rate",
+        p_ref="crm_deal_ref",
+        p_cents="cents",
+        p_rc_cents="rc_cents",
+    )
     # ERP booking: the primary order; with no orders, every root invoice (SPEC §6)
     booking = (
         roots.filter(~roots.is_duplicate & (roots.doc_type != "credit_memo"))
@@ -64,31 +71,51 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
     dups = (
         roots.filter(roots.is_duplicate)
         .group_by("deal_id")
-        .aggregate(dup_ids=lambda t: t.doc_id.group_concat(";", order_by=t.doc_id),
-                   dup_rc_cents=lambda t: t.rc_cents.sum())
-    )  # fmt: skip
+        .aggregate(
+            dup_ids=lambda t: t.doc_id.group_concat(";", order_by=t.doc_id),
+            dup_rc_cents=lambda t: t.rc_cents.sum(),
+        )
+    )
     cms = (
         docs.filter((docs.doc_type == "credit_memo") & docs.deal_id.notnull())
         .group_by("deal_id")
-        .aggregate(cm_ids=lambda t: t.doc_id.group_concat(";", order_by=t.doc_id),
-                   cm_rc_cents=lambda t: t.rc_cents.sum())
-    )  # fmt: skip
-    n_docs = docs.filter(docs.deal_id.notnull()).group_by("deal_id").aggregate(n_docs=lambda t: t.count())
+        .aggregate(
+            cm_ids=lambda t: t.doc_id.group_concat(";", order_by=t.doc_id),
+            cm_rc_cents=lambda t: t.rc_cents.sum(),
+        )
+    )
+    n_docs = (
+        docs.filter(docs.deal_id.notnull())
+        .group_by("deal_id")
+        .aggregate(n_docs=lambda t: t.count())
+    )
 
     # product lines: CRM lines of the deal vs revenue lines of its primary document
     rules = _rule_columns(backend.table("line_value"), defs)
     crm_rules = rules.group_by("deal_id").aggregate(
         unmapped=lambda t: (t.product_line.notnull() & (t.rule == "none")).any(),
-        unmapped_cents=lambda t: ibis.ifelse(t.product_line.notnull() & (t.rule == "none"), t.alloc_cents, 0).sum(),
+        unmapped_cents=lambda t: ibis.ifelse(
+            t.product_line.notnull() & (t.rule == "none"), t.alloc_cents, 0
+        ).sum(),
         has_delivery_rule=lambda t: (t.rule == "at_delivery").any(),
-    )  # fmt: skip
-    crm_pairs = rules.filter(rules.product_line.notnull()).select("deal_id", "product_line").distinct()
+    )
+    crm_pairs = (
+        rules.filter(rules.product_line.notnull()).select("deal_id", "product_line").distinct()
+    )
     erp_lines = lines.join(primary.select(doc_id="p_doc", deal_id="deal_id"), "doc_id")
-    erp_pairs = erp_lines.filter(erp_lines.product_line.notnull()).select("deal_id", "product_line").distinct()
+    erp_pairs = (
+        erp_lines.filter(erp_lines.product_line.notnull())
+        .select("deal_id", "product_line")
+        .distinct()
+    )
     only_crm = crm_pairs.anti_join(erp_pairs, ["deal_id", "product_line"])
-    crm_pl = _listed(crm_pairs, "crm").left_join(
-        only_crm.group_by("deal_id").aggregate(n_only_crm=lambda t: t.count()), "deal_id"
-    ).drop("deal_id_right")
+    crm_pl = (
+        _listed(crm_pairs, "crm")
+        .left_join(
+            only_crm.group_by("deal_id").aggregate(n_only_crm=lambda t: t.count()), "deal_id"
+        )
+        .drop("deal_id_right")
+    )
     erp_pl = _listed(erp_pairs, "erp")
     shipped = (
         lines.join(docs.filter(docs.deal_id.notnull()).select("doc_id", "deal_id"), "doc_id")
@@ -98,16 +125,25 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
 
     f = (
         dv.join(deal, "deal_id")
-        .left_join(primary, "deal_id").drop("deal_id_right")
-        .left_join(booking, "deal_id").drop("deal_id_right")
-        .left_join(dups, "deal_id").drop("deal_id_right")
-        .left_join(cms, "deal_id").drop("deal_id_right")
-        .left_join(n_docs, "deal_id").drop("deal_id_right")
-        .left_join(crm_rules, "deal_id").drop("deal_id_right")
-        .left_join(crm_pl, "deal_id").drop("deal_id_right")
-        .left_join(erp_pl, "deal_id").drop("deal_id_right")
-        .left_join(shipped, "deal_id").drop("deal_id_right")
-    )  # fmt: skip
+        .left_join(primary, "deal_id")
+        .drop("deal_id_right")
+        .left_join(booking, "deal_id")
+        .drop("deal_id_right")
+        .left_join(dups, "deal_id")
+        .drop("deal_id_right")
+        .left_join(cms, "deal_id")
+        .drop("deal_id_right")
+        .left_join(n_docs, "deal_id")
+        .drop("deal_id_right")
+        .left_join(crm_rules, "deal_id")
+        .drop("deal_id_right")
+        .left_join(crm_pl, "deal_id")
+        .drop("deal_id_right")
+        .left_join(erp_pl, "deal_id")
+        .drop("deal_id_right")
+        .left_join(shipped, "deal_id")
+        .drop("deal_id_right")
+    )
     delivered = [v.lower() for v in defs.delivered_values]
     if "delivery_date" in defs.crm.fields:
         crm_delivered = f.delivery_date.notnull()
@@ -121,7 +157,9 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
     crm_not_in_erp = f.n_only_crm.fill_null(0) > 0
     days_late = f.p_date.delta(f.close_date, unit="day")
     ids_mapped = "erp_ref" in defs.crm.fields and "crm_deal_ref" in defs.erp.fields
-    id_one_sided = (f.erp_ref.isnull() & f.p_ref.notnull()) | (f.erp_ref.notnull() & f.p_ref.isnull())
+    id_one_sided = (f.erp_ref.isnull() & f.p_ref.notnull()) | (
+        f.erp_ref.notnull() & f.p_ref.isnull()
+    )
 
     facts = f.mutate(
         has_docs=has_docs,
@@ -131,7 +169,8 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
         & (f.currency != defs.reporting.currency)
         & (f.p_currency == f.currency)
         & (f.p_rate != f.rate),
-        stale=has_docs & f.has_delivery_rule.fill_null(False)
+        stale=has_docs
+        & f.has_delivery_rule.fill_null(False)
         & (crm_delivered != f.erp_shipped.fill_null(False)),
         pl_mismatch=has_docs & crm_has_pl & erp_has_pl & crm_not_in_erp,
         pl_not_synced=has_docs & ((crm_has_pl & ~erp_has_pl) | (~crm_has_pl & erp_has_pl)),
@@ -142,7 +181,7 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
         amount_mismatch=has_docs & f.cm_ids.isnull() & (diff > tol),
         id_not_synced=has_docs & id_one_sided if ids_mapped else ibis.literal(False),
         unmapped=has_docs & f.unmapped.fill_null(False),
-    )  # fmt: skip
+    )
     return backend.run_stage("deal_facts", facts)
 
 

@@ -29,9 +29,13 @@ def _own_rate(t: ir.Table, rc: str) -> ir.Value:
 def doc_values(backend: Backend, defs: Definitions) -> ir.Table:
     rc = defs.reporting.currency
     doc = with_rate(
-        backend.table("document"), backend.table("fx_ranges"), currency="currency",
-        on_date="date", reporting_currency=rc, name="file_rate",
-    )  # fmt: skip
+        backend.table("document"),
+        backend.table("fx_ranges"),
+        currency="currency",
+        on_date="date",
+        reporting_currency=rc,
+        name="file_rate",
+    )
     rate = _own_rate(doc, rc)
     cents = to_cents(doc.amount)
     dd = backend.table("doc_deal")
@@ -41,10 +45,22 @@ def doc_values(backend: Backend, defs: Definitions) -> ir.Table:
     return backend.run_stage(
         "doc_value",
         out.select(
-            "doc_id", "doc_type", "number", "customer_id", "date", "currency", "doc_rate",
-            "crm_deal_ref", "created_at", "root_id", "root_type", "deal_id", "method",
-            "cents", "rc_cents",
-        ),  # fmt: skip
+            "doc_id",
+            "doc_type",
+            "number",
+            "customer_id",
+            "date",
+            "currency",
+            "doc_rate",
+            "crm_deal_ref",
+            "created_at",
+            "root_id",
+            "root_type",
+            "deal_id",
+            "method",
+            "cents",
+            "rc_cents",
+        ),
     )
 
 
@@ -52,19 +68,31 @@ def revenue_values(backend: Backend, defs: Definitions) -> ir.Table:
     rc = defs.reporting.currency
     rev = backend.table("revenue")
     dv = backend.table("doc_value").select(
-        r_doc="doc_id", r_rate="doc_rate", r_root="root_id", r_deal="deal_id",
-        r_type="doc_type", r_customer="customer_id",
-    )  # fmt: skip
+        r_doc="doc_id",
+        r_rate="doc_rate",
+        r_root="root_id",
+        r_deal="deal_id",
+        r_type="doc_type",
+        r_customer="customer_id",
+    )
     j = rev.left_join(dv, rev.doc_id == dv.r_doc)
-    j = with_rate(j, backend.table("fx_ranges"), currency="currency", on_date="date",
-                  reporting_currency=rc, name="file_rate")  # fmt: skip
+    j = with_rate(
+        j,
+        backend.table("fx_ranges"),
+        currency="currency",
+        on_date="date",
+        reporting_currency=rc,
+        name="file_rate",
+    )
     one = ibis.literal(Decimal(1), type=RATE)
     rate = ibis.ifelse(j.currency == rc, one, ibis.coalesce(j.r_rate, j.file_rate))
     missing = j.filter(rate.isnull())
     if backend.scalar(missing.count()) > 0:
         from crossfoot.errors import InputError
 
-        row = backend.to_arrow(missing.select("currency", "date", "source_file", "source_line").limit(1))
+        row = backend.to_arrow(
+            missing.select("currency", "date", "source_file", "source_line").limit(1)
+        )
         r = row.to_pylist()[0]
         raise InputError(
             f"revenue in {r['currency']} on {r['date']} has no source document rate and no "
@@ -75,10 +103,15 @@ def revenue_values(backend: Backend, defs: Definitions) -> ir.Table:
     return backend.run_stage(
         "revenue_value",
         j.select(
-            date=j.date, product_line=j.product_line, currency=j.currency,
-            doc_id=j.doc_id, doc_type=j.r_type,
-            root_id=ibis.coalesce(j.r_root, j.doc_id), deal_id=j.r_deal,
+            date=j.date,
+            product_line=j.product_line,
+            currency=j.currency,
+            doc_id=j.doc_id,
+            doc_type=j.r_type,
+            root_id=ibis.coalesce(j.r_root, j.doc_id),
+            deal_id=j.r_deal,
             customer_id=ibis.coalesce(j.customer_id, j.r_customer),
-            cents=cents, rc_cents=convert_cents(cents, rate),
-        ),  # fmt: skip
+            cents=cents,
+            rc_cents=convert_cents(cents, rate),
+        ),
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from crossfoot.causes import CAUSE_BY_CODE
 from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
 from crossfoot.engine.classify import residual_cause
@@ -27,10 +26,16 @@ def _money(cents: ir.IntegerValue) -> ir.StringValue:
 
 def _row(t: ir.Table, cause: str, **cols: ir.Value) -> ir.Table:
     defaults: dict[str, ir.Value] = {
-        "crm_record_id": _NULL, "erp_record_id": _NULL, "customer": _NULL, "period": _NULL,
-        "amount_crm_cents": ibis.null("int64"), "amount_erp_cents": ibis.null("int64"),
-        "impact_cents": ibis.literal(0, "int64"), "explanation": _NULL, "key": _NULL,
-    }  # fmt: skip
+        "crm_record_id": _NULL,
+        "erp_record_id": _NULL,
+        "customer": _NULL,
+        "period": _NULL,
+        "amount_crm_cents": ibis.null("int64"),
+        "amount_erp_cents": ibis.null("int64"),
+        "impact_cents": ibis.literal(0, "int64"),
+        "explanation": _NULL,
+        "key": _NULL,
+    }
     defaults.update(cols)
     return t.select(cause=ibis.literal(cause), **{k: v for k, v in defaults.items()})
 
@@ -39,53 +44,173 @@ def _deal_rows(f: ir.Table, defs: Definitions) -> list[ir.Table]:
     cur = defs.reporting.currency
     deal_amt = ibis.literal(f"{cur} ") + _money(f.rc_cents)
     book_rc = f.book_rc_cents.fill_null(0)
-    label = ibis.literal("Deal '") + f.name.fill_null(f.deal_id) + "' (closed " + f.close_date.cast("string") + ")"
+    label = (
+        ibis.literal("Deal '")
+        + f.name.fill_null(f.deal_id)
+        + "' (closed "
+        + f.close_date.cast("string")
+        + ")"
+    )
     common = dict(
-        crm_record_id=f.deal_id, customer=f.account_name, period=f.close_period,
-        amount_crm_cents=f.rc_cents, key=f.deal_id,
-    )  # fmt: skip
+        crm_record_id=f.deal_id,
+        customer=f.account_name,
+        period=f.close_period,
+        amount_crm_cents=f.rc_cents,
+        key=f.deal_id,
+    )
     with_doc = dict(common, erp_record_id=f.p_doc, amount_erp_cents=book_rc)
     cause = residual_cause(f)
     at_close_book = book_rc - f.fx_rc_effect
     out = [
-        _row(f.filter(cause == "missing_in_erp"), "missing_in_erp", **common,
-             amount_erp_cents=ibis.literal(0, "int64"), impact_cents=-f.rc_cents,
-             explanation=label + " for " + deal_amt + " is won but has no sales order, invoice or revenue in the ERP."),
-        _row(f.filter(f.dup_ids.notnull()), "duplicate_in_erp", **common, erp_record_id=f.dup_ids,
-             amount_erp_cents=f.dup_rc_cents, impact_cents=f.dup_rc_cents,
-             explanation=label + " has more than one sales order: " + f.p_doc + " and duplicate(s) " + f.dup_ids
-             + " (" + cur + " " + _money(f.dup_rc_cents) + " counted twice)."),
-        _row(f.filter(f.cm_layer), "erp_adjustment_not_in_crm", **common, erp_record_id=f.cm_ids,
-             amount_erp_cents=book_rc + f.cm_rc_cents, impact_cents=f.cm_rc_cents,
-             explanation=label + " still shows " + deal_amt + "; the ERP credited " + cur + " "
-             + _money(-f.cm_rc_cents) + " (" + f.cm_ids + ") and the CRM never received it."),
-        _row(f.filter(f.fx_flag), "fx_difference", **with_doc, impact_cents=f.fx_rc_effect,
-             explanation=label + " in " + f.currency + ": the ERP converted at " + f.p_rate.cast("string")
-             + ", the close-date rate is " + f.rate.cast("string") + "."),
-        _row(f.filter(f.unmapped), "unmapped_product_rule", **with_doc, impact_cents=f.unmapped_cents,
-             explanation=label + " has product lines without a recognition rule in the definitions ("
-             + cur + " " + _money(f.unmapped_cents) + " never expected)."),
-        _row(f.filter(f.stale), "stale_delivery_status", **with_doc,
-             explanation=label + ": the CRM delivery status is '" + f.delivery_status.fill_null("(empty)")
-             + "' while the ERP " + ibis.ifelse(f.erp_shipped.fill_null(False), "shows the goods shipped", "shows no shipment") + "."),
-        _row(f.filter(f.pl_mismatch), "product_line_mismatch", **with_doc,
-             explanation=label + " is " + f.crm_pls + " in the CRM and "
-             + f.erp_pls + " in the ERP (" + f.p_doc + ")."),
-        _row(f.filter(f.pl_not_synced), "field_not_synced", **with_doc,
-             explanation=label + ": product line is set on one side only (CRM: "
-             + f.crm_pls.fill_null("empty") + "; ERP "
-             + f.p_doc + ": " + f.erp_pls.fill_null("empty") + ")."),
-        _row(f.filter(f.id_not_synced & ~f.pl_not_synced), "field_not_synced", **with_doc,
-             explanation=label + ": the cross-system id is stamped on one side only (CRM erp_ref "
-             + f.erp_ref.fill_null("empty") + ", ERP crm_deal_ref " + f.p_ref.fill_null("empty") + ")."),
-        _row(f.filter(f.timing), "sync_timing_gap", **with_doc,
-             explanation=label + " reached the ERP on " + f.p_date.cast("string")
-             + ", in a later period, within the sync lag."),
-        _row(f.filter(f.amount_mismatch), "amount_mismatch", **with_doc,
-             impact_cents=at_close_book - f.rc_cents,
-             explanation=label + " is " + deal_amt + " in the CRM and " + cur + " " + _money(book_rc)
-             + " in the ERP (" + f.p_doc + ") with no credit memo to explain it."),
-    ]  # fmt: skip
+        _row(
+            f.filter(cause == "missing_in_erp"),
+            "missing_in_erp",
+            **common,
+            amount_erp_cents=ibis.literal(0, "int64"),
+            impact_cents=-f.rc_cents,
+            explanation=label
+            + " for "
+            + deal_amt
+            + " is won but has no sales order, invoice or revenue in the ERP.",
+        ),
+        _row(
+            f.filter(f.dup_ids.notnull()),
+            "duplicate_in_erp",
+            **common,
+            erp_record_id=f.dup_ids,
+            amount_erp_cents=f.dup_rc_cents,
+            impact_cents=f.dup_rc_cents,
+            explanation=label
+            + " has more than one sales order: "
+            + f.p_doc
+            + " and duplicate(s) "
+            + f.dup_ids
+            + " ("
+            + cur
+            + " "
+            + _money(f.dup_rc_cents)
+            + " counted twice).",
+        ),
+        _row(
+            f.filter(f.cm_layer),
+            "erp_adjustment_not_in_crm",
+            **common,
+            erp_record_id=f.cm_ids,
+            amount_erp_cents=book_rc + f.cm_rc_cents,
+            impact_cents=f.cm_rc_cents,
+            explanation=label
+            + " still shows "
+            + deal_amt
+            + "; the ERP credited "
+            + cur
+            + " "
+            + _money(-f.cm_rc_cents)
+            + " ("
+            + f.cm_ids
+            + ") and the CRM never received it.",
+        ),
+        _row(
+            f.filter(f.fx_flag),
+            "fx_difference",
+            **with_doc,
+            impact_cents=f.fx_rc_effect,
+            explanation=label
+            + " in "
+            + f.currency
+            + ": the ERP converted at "
+            + f.p_rate.cast("string")
+            + ", the close-date rate is "
+            + f.rate.cast("string")
+            + ".",
+        ),
+        _row(
+            f.filter(f.unmapped),
+            "unmapped_product_rule",
+            **with_doc,
+            impact_cents=f.unmapped_cents,
+            explanation=label
+            + " has product lines without a recognition rule in the definitions ("
+            + cur
+            + " "
+            + _money(f.unmapped_cents)
+            + " never expected).",
+        ),
+        _row(
+            f.filter(f.stale),
+            "stale_delivery_status",
+            **with_doc,
+            explanation=label
+            + ": the CRM delivery status is '"
+            + f.delivery_status.fill_null("(empty)")
+            + "' while the ERP "
+            + ibis.ifelse(
+                f.erp_shipped.fill_null(False), "shows the goods shipped", "shows no shipment"
+            )
+            + ".",
+        ),
+        _row(
+            f.filter(f.pl_mismatch),
+            "product_line_mismatch",
+            **with_doc,
+            explanation=label
+            + " is "
+            + f.crm_pls
+            + " in the CRM and "
+            + f.erp_pls
+            + " in the ERP ("
+            + f.p_doc
+            + ").",
+        ),
+        _row(
+            f.filter(f.pl_not_synced),
+            "field_not_synced",
+            **with_doc,
+            explanation=label
+            + ": product line is set on one side only (CRM: "
+            + f.crm_pls.fill_null("empty")
+            + "; ERP "
+            + f.p_doc
+            + ": "
+            + f.erp_pls.fill_null("empty")
+            + ").",
+        ),
+        _row(
+            f.filter(f.id_not_synced & ~f.pl_not_synced),
+            "field_not_synced",
+            **with_doc,
+            explanation=label
+            + ": the cross-system id is stamped on one side only (CRM erp_ref "
+            + f.erp_ref.fill_null("empty")
+            + ", ERP crm_deal_ref "
+            + f.p_ref.fill_null("empty")
+            + ").",
+        ),
+        _row(
+            f.filter(f.timing),
+            "sync_timing_gap",
+            **with_doc,
+            explanation=label
+            + " reached the ERP on "
+            + f.p_date.cast("string")
+            + ", in a later period, within the sync lag.",
+        ),
+        _row(
+            f.filter(f.amount_mismatch),
+            "amount_mismatch",
+            **with_doc,
+            impact_cents=at_close_book - f.rc_cents,
+            explanation=label
+            + " is "
+            + deal_amt
+            + " in the CRM and "
+            + cur
+            + " "
+            + _money(book_rc)
+            + " in the ERP ("
+            + f.p_doc
+            + ") with no credit memo to explain it.",
+        ),
+    ]
     return out
 
 
@@ -113,19 +238,35 @@ def build_exceptions(backend: Backend, defs: Definitions) -> None:
     chains = chains.left_join(cust, chains.customer_id == cust.c_id)
     erp_amt = ibis.coalesce(chains.d_rc, chains.rev_cents)
     rows.append(
-        _row(chains, "missing_in_crm", erp_record_id=chains.root_id, customer=chains.c_name,
-             period=period_of(chains.d_date, defs), amount_crm_cents=ibis.literal(0, "int64"),
-             amount_erp_cents=erp_amt, impact_cents=erp_amt, key=ibis.literal("erp:") + chains.root_id,
-             explanation=ibis.literal("ERP document ") + chains.d_no.fill_null(chains.root_id)
-             + " has " + defs.reporting.currency + " " + _money(chains.rev_cents)
-             + " of recognized revenue and no CRM deal.")  # fmt: skip
+        _row(
+            chains,
+            "missing_in_crm",
+            erp_record_id=chains.root_id,
+            customer=chains.c_name,
+            period=period_of(chains.d_date, defs),
+            amount_crm_cents=ibis.literal(0, "int64"),
+            amount_erp_cents=erp_amt,
+            impact_cents=erp_amt,
+            key=ibis.literal("erp:") + chains.root_id,
+            explanation=ibis.literal("ERP document ")
+            + chains.d_no.fill_null(chains.root_id)
+            + " has "
+            + defs.reporting.currency
+            + " "
+            + _money(chains.rev_cents)
+            + " of recognized revenue and no CRM deal.",
+        )
     )
     rows.append(_duplicate_customers(backend))
     out = rows[0]
     for r in rows[1:]:
         out = out.union(r)
-    ident = out.cause + "|" + out.crm_record_id.fill_null("") + "|" + out.erp_record_id.fill_null("")
-    backend.run_stage("exception_rows", out.mutate(exception_id="X-" + ident.hexdigest("sha256").substr(0, 12)))
+    ident = (
+        out.cause + "|" + out.crm_record_id.fill_null("") + "|" + out.erp_record_id.fill_null("")
+    )
+    backend.run_stage(
+        "exception_rows", out.mutate(exception_id="X-" + ident.hexdigest("sha256").substr(0, 12))
+    )
     _effects(backend)
 
 
@@ -146,11 +287,18 @@ def _duplicate_customers(backend: Backend) -> ir.Table:
     cust = backend.table("customer").select(c_id="customer_id", c_name="name")
     d = dup.left_join(acc, "cluster_id").left_join(cust, dup.cluster_id == cust.c_id)
     return _row(
-        d, "duplicate_customer", crm_record_id=d.accounts, erp_record_id=d.ids, customer=d.c_name,
+        d,
+        "duplicate_customer",
+        crm_record_id=d.accounts,
+        erp_record_id=d.ids,
+        customer=d.c_name,
         key=ibis.literal("cust:") + d.cluster_id,
-        explanation=ibis.literal("ERP customers ") + d.ids + " are one company ('" + d.c_name
+        explanation=ibis.literal("ERP customers ")
+        + d.ids
+        + " are one company ('"
+        + d.c_name
         + "') under name variants.",
-    )  # fmt: skip
+    )
 
 
 def _effects(backend: Backend) -> None:

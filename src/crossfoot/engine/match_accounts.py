@@ -36,7 +36,9 @@ def name_similarity(a: ir.StringValue, b: ir.StringValue) -> ir.FloatingValue:
 
 def _similar_pairs(left: ir.Table, right: ir.Table, threshold: float) -> ir.Table:
     """Candidate pairs blocked on name prefix or domain, scored on name; country must not clash."""
-    r = right.rename(r_id="id", r_norm="norm", r_block="block", r_domain="domain", r_country="country")
+    r = right.rename(
+        r_id="id", r_norm="norm", r_block="block", r_domain="domain", r_country="country"
+    )
     on_block = left.join(r, left.block == r.r_block)
     on_domain = left.join(r, (left.domain == r.r_domain) & left.domain.notnull())
     pairs = on_block.union(on_domain, distinct=True)
@@ -83,13 +85,22 @@ def match_accounts(backend: Backend, defs: Definitions) -> None:
 
     # clusters: customers with similar names, or linked to the same account, are one company
     cc = _similar_pairs(cus, cus, threshold)
-    same_account = links.join(links.view(), "account_id").select(a="customer_id", b="customer_id_right")
-    cust_edges = cc.filter(cc.a < cc.b).select("a", "b").union(same_account.filter(lambda t: t.a < t.b))
-    cl = components(backend, customer.select(node=customer.customer_id), cust_edges, "customer_cluster_")
+    same_account = links.join(links.view(), "account_id").select(
+        a="customer_id", b="customer_id_right"
+    )
+    cust_edges = (
+        cc.filter(cc.a < cc.b).select("a", "b").union(same_account.filter(lambda t: t.a < t.b))
+    )
+    cl = components(
+        backend, customer.select(node=customer.customer_id), cust_edges, "customer_cluster_"
+    )
     backend.run_stage("customer_cluster", cl.select(customer_id=cl.node, cluster_id=cl.cluster))
 
     ac = _similar_pairs(acc, acc, threshold)
     acl = components(
-        backend, account.select(node=account.account_id), ac.filter(ac.a < ac.b).select("a", "b"), "account_cluster_"
+        backend,
+        account.select(node=account.account_id),
+        ac.filter(ac.a < ac.b).select("a", "b"),
+        "account_cluster_",
     )
     backend.run_stage("account_cluster", acl.select(account_id=acl.node, cluster_id=acl.cluster))

@@ -49,8 +49,9 @@ def _chains(document: ir.Table) -> ir.Table:
         .left_join(gp, parent.p_from == gp.g_id)
         .join(types, root == types.r_id)
     )
-    return j.select(doc_id=document.doc_id, root_id=root, doc_type=document.doc_type,
-                    root_type=types.root_type)  # fmt: skip
+    return j.select(
+        doc_id=document.doc_id, root_id=root, doc_type=document.doc_type, root_type=types.root_type
+    )
 
 
 def match_deals(backend: Backend, defs: Definitions) -> None:
@@ -76,7 +77,10 @@ def match_deals(backend: Backend, defs: Definitions) -> None:
         )
     )
     root_by_id = ranked.filter(ranked["rank"] == 0).select(
-        root_id=ranked.root_id, deal_id=ranked.deal_id, method=ibis.literal("id"), score=ibis.literal(1.0)
+        root_id=ranked.root_id,
+        deal_id=ranked.deal_id,
+        method=ibis.literal("id"),
+        score=ibis.literal(1.0),
     )
 
     # 2. rule: unmatched roots against won deals of the same customer cluster
@@ -90,13 +94,20 @@ def match_deals(backend: Backend, defs: Definitions) -> None:
         lambda t: t.stage_class.isin(["won", "won_not_booked"])
     )
     won_c = won.join(deal_clusters, "account_id").select(
-        d_id=won.deal_id, d_cluster=deal_clusters.cluster_id, d_cur=won.currency,
-        d_cents=to_cents(won.amount), d_date=won.close_date,
-    )  # fmt: skip
+        d_id=won.deal_id,
+        d_cluster=deal_clusters.cluster_id,
+        d_cur=won.currency,
+        d_cents=to_cents(won.amount),
+        d_date=won.close_date,
+    )
     r = open_roots.join(cust_cluster, open_roots.customer_id == cust_cluster.customer_id).select(
-        doc_id=open_roots.doc_id, doc_type=open_roots.doc_type, cluster_id=cust_cluster.cluster_id,
-        currency=open_roots.currency, cents=to_cents(open_roots.amount), date=open_roots.date,
-    )  # fmt: skip
+        doc_id=open_roots.doc_id,
+        doc_type=open_roots.doc_type,
+        cluster_id=cust_cluster.cluster_id,
+        currency=open_roots.currency,
+        cents=to_cents(open_roots.amount),
+        date=open_roots.date,
+    )
     cand = r.join(won_c, (r.cluster_id == won_c.d_cluster) & (r.currency == won_c.d_cur))
     diff = (cand.cents - cand.d_cents).abs()
     allowed = within_tolerance_cents(cand.d_cents, defs)
@@ -114,7 +125,9 @@ def match_deals(backend: Backend, defs: Definitions) -> None:
     score = ibis.ifelse(
         pick.doc_type == "credit_memo",
         ibis.literal(0.5),
-        (1 - pick.diff.cast("float64") / ibis.greatest(pick.d_cents.abs(), 1).cast("float64")).round(4),
+        (
+            1 - pick.diff.cast("float64") / ibis.greatest(pick.d_cents.abs(), 1).cast("float64")
+        ).round(4),
     )
     root_by_rule = pick.filter(pick["rank"] == 0).select(
         root_id=pick.doc_id, deal_id=pick.d_id, method=ibis.literal("rule"), score=score
@@ -122,8 +135,12 @@ def match_deals(backend: Backend, defs: Definitions) -> None:
 
     root_deal = root_by_id.union(root_by_rule)
     doc_deal = chain.left_join(root_deal, chain.root_id == root_deal.root_id).select(
-        doc_id=chain.doc_id, root_id=chain.root_id, doc_type=chain.doc_type,
-        root_type=chain.root_type, deal_id=root_deal.deal_id, method=root_deal.method,
+        doc_id=chain.doc_id,
+        root_id=chain.root_id,
+        doc_type=chain.doc_type,
+        root_type=chain.root_type,
+        deal_id=root_deal.deal_id,
+        method=root_deal.method,
         score=root_deal.score,
-    )  # fmt: skip
+    )
     backend.run_stage("doc_deal", doc_deal)

@@ -14,7 +14,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from crossfoot.model.schema import MONEY, RATE
+from crossfoot.model.schema import MONEY
 
 _CENT = ibis.literal(Decimal("0.01"), type=dt.Decimal(38, 2))
 

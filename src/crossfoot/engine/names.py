@@ -24,7 +24,11 @@ def _plain_text(term: str) -> str:
 
 @cache
 def legal_suffix_pattern() -> str:
-    terms = {_plain_text(t) for t in get_unique_terms()} | {"incorporated", "corporation", "limited"}
+    terms = {_plain_text(t) for t in get_unique_terms()} | {
+        "incorporated",
+        "corporation",
+        "limited",
+    }
     terms.discard("")
     alternatives = "|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t)))
     return rf"(\s(?:{alternatives}))+$"

@@ -27,9 +27,12 @@ def deal_values(backend: Backend, defs: Definitions) -> ir.Table:
     deal = backend.table("deal").join(backend.table("deal_class"), "deal_id")
     won = deal.filter(deal.stage_class.isin(["won", "won_not_booked"]))
     rated = with_rate(
-        won, backend.table("fx_ranges"), currency="currency", on_date="close_date",
+        won,
+        backend.table("fx_ranges"),
+        currency="currency",
+        on_date="close_date",
         reporting_currency=defs.reporting.currency,
-    )  # fmt: skip
+    )
     missing = rated.filter(rated.rate.isnull())
     if backend.scalar(missing.count()) > 0:
         sample = backend.to_arrow(missing.select("deal_id", "currency", "close_date").limit(5))
@@ -45,10 +48,18 @@ def deal_values(backend: Backend, defs: Definitions) -> ir.Table:
     return backend.run_stage(
         "deal_value",
         rated.select(
-            "deal_id", "account_id", "stage_class", "close_date", "currency", "owner",
-            "delivery_status", "delivery_date", "rate",
-            cents=cents, rc_cents=convert_cents(cents, rated.rate),
-        ),  # fmt: skip
+            "deal_id",
+            "account_id",
+            "stage_class",
+            "close_date",
+            "currency",
+            "owner",
+            "delivery_status",
+            "delivery_date",
+            "rate",
+            cents=cents,
+            rc_cents=convert_cents(cents, rated.rate),
+        ),
     )
 
 
@@ -57,13 +68,21 @@ def line_values(backend: Backend) -> ir.Table:
     dv = backend.table("deal_value")
     lines = backend.table("deal_line")
     real = lines.join(dv.select("deal_id"), "deal_id").select(
-        "deal_id", "line_id", "product_line", "service_start", "service_end",
+        "deal_id",
+        "line_id",
+        "product_line",
+        "service_start",
+        "service_end",
         weight=to_cents(lines.amount).abs(),
-    )  # fmt: skip
+    )
     bare = dv.filter(~dv.deal_id.isin(lines.deal_id)).select(
-        deal_id=dv.deal_id, line_id=dv.deal_id, product_line=ibis.null("string"),
-        service_start=ibis.null("date"), service_end=ibis.null("date"), weight=ibis.literal(1, "int64"),
-    )  # fmt: skip
+        deal_id=dv.deal_id,
+        line_id=dv.deal_id,
+        product_line=ibis.null("string"),
+        service_start=ibis.null("date"),
+        service_end=ibis.null("date"),
+        weight=ibis.literal(1, "int64"),
+    )
     all_lines = real.union(bare).join(dv.select("deal_id", "rc_cents"), "deal_id")
     g = ibis.window(group_by=all_lines.deal_id)
     total_w = all_lines.weight.sum().over(g)
@@ -72,7 +91,9 @@ def line_values(backend: Backend) -> ir.Table:
     w = ibis.ifelse(total_w == 0, ibis.literal(1, "int64"), all_lines.weight)
     tw = ibis.ifelse(total_w == 0, n, total_w)
     floor_share = (all_lines.rc_cents * w) // tw
-    step = all_lines.mutate(floor_share=floor_share, rem=(all_lines.rc_cents * w) - floor_share * tw)
+    step = all_lines.mutate(
+        floor_share=floor_share, rem=(all_lines.rc_cents * w) - floor_share * tw
+    )
     g2 = ibis.window(group_by=step.deal_id)
     short = step.rc_cents - step.floor_share.sum().over(g2)
     order = ibis.row_number().over(group_by=step.deal_id, order_by=[step.rem.desc(), step.line_id])
@@ -99,8 +120,12 @@ def _rule_columns(t: ir.Table, defs: Definitions) -> ir.Table:
     pl = t.product_line
     return t.mutate(
         rule=pl.substitute(kinds, else_="none") if kinds else ibis.literal("none"),
-        convention=pl.substitute(conventions, else_="daily") if conventions else ibis.literal("daily"),
-        term_months=(pl.substitute(terms, else_=DEFAULT_TERM_MONTHS) if terms else ibis.literal(12)).cast("int64"),
+        convention=pl.substitute(conventions, else_="daily")
+        if conventions
+        else ibis.literal("daily"),
+        term_months=(
+            pl.substitute(terms, else_=DEFAULT_TERM_MONTHS) if terms else ibis.literal(12)
+        ).cast("int64"),
     )
 
 
@@ -121,7 +146,9 @@ def _delivery_dates(backend: Backend, defs: Definitions) -> ir.Table:
     says_delivered = j.delivery_status.lower().strip().isin(delivered_values).fill_null(False)
     return j.select(
         deal_id=j.deal_id,
-        delivered_on=ibis.ifelse(says_delivered, ibis.coalesce(j.shipped_on, j.close_date), ibis.null("date")),
+        delivered_on=ibis.ifelse(
+            says_delivered, ibis.coalesce(j.shipped_on, j.close_date), ibis.null("date")
+        ),
     )
 
 
@@ -132,7 +159,9 @@ def expected_revenue(backend: Backend, defs: Definitions) -> ir.Table:
         _delivery_dates(backend, defs), "deal_id"
     )
     cols = ["deal_id", "line_id", "product_line", "rule"]
-    at_close = lv.filter(lv.rule == "at_close").select(*cols, date=lv.close_date, cents=lv.alloc_cents)
+    at_close = lv.filter(lv.rule == "at_close").select(
+        *cols, date=lv.close_date, cents=lv.alloc_cents
+    )
     at_delivery = lv.filter((lv.rule == "at_delivery") & lv.delivered_on.notnull()).select(
         *cols, date=lv.delivered_on, cents=lv.alloc_cents
     )

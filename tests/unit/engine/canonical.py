@@ -18,10 +18,7 @@ def load(backend: DuckDBBackend, tables: dict[str, list[dict[str, Any]]]) -> Non
         rows = tables.get(name, [])
         arrow_schema = schema.to_pyarrow()
         full = [
-            {
-                col: row.get(col, _default(col, i, name))
-                for col in schema.names
-            }
+            {col: row.get(col, _default(col, i, name)) for col in schema.names}
             for i, row in enumerate(rows, start=2)
         ]
         data = pa.Table.from_pylist(full, schema=arrow_schema)

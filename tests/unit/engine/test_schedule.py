@@ -1,0 +1,111 @@
+"""Revenue schedules: published examples and invariants (every schedule sums to its amount)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import ibis
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crossfoot.engine.backend import DuckDBBackend
+from crossfoot.engine.schedule import _ratable
+
+_BACKEND = DuckDBBackend()
+
+
+def schedule(lines: list[dict[str, object]]) -> list[dict[str, object]]:
+    rows = [
+        {
+            "deal_id": "D",
+            "line_id": f"L{i}",
+            "product_line": "P",
+            "rule": "ratable",
+            "term_months": 12,
+            "close_date": line["start"],
+            "service_start": line["start"],
+            "service_end": line.get("end"),
+            "alloc_cents": line["cents"],
+            "convention": line.get("convention", "daily"),
+        }
+        for i, line in enumerate(lines)
+    ]
+    t = ibis.memtable(
+        rows,
+        schema={
+            "deal_id": "string",
+            "line_id": "string",
+            "product_line": "string",
+            "rule": "string",
+            "term_months": "int64",
+            "close_date": "date",
+            "service_start": "date",
+            "service_end": "date",
+            "alloc_cents": "int64",
+            "convention": "string",
+        },
+    )
+    out = _BACKEND.to_arrow(_ratable(t).order_by(["line_id", "date"]))
+    return out.to_pylist()
+
+
+def test_monthly_convention_matches_published_erp_behaviour() -> None:
+    # 1,000 over 12 months from 2017-01-07 under a monthly convention: the example
+    # in the issue tracker, as open-source ERPs (e.g. Odoo's deferred revenue) compute it:
+    # first month 67.20, then 83.33 x 11, last 16.17.
+    rows = schedule(
+        [
+            {
+                "start": date(2017, 1, 7),
+                "end": date(2018, 1, 6),
+                "cents": 100_000,
+                "convention": "monthly",
+            }
+        ]
+    )
+    got = [Decimal(r["cents"]).scaleb(-2) for r in rows]
+    assert got == [Decimal("67.20")] + [Decimal("83.33")] * 11 + [Decimal("16.17")]
+    assert rows[0]["date"] == date(2017, 1, 1)
+    assert rows[-1]["date"] == date(2018, 1, 1)
+
+
+def test_daily_convention_counts_actual_days_both_ends_inclusive() -> None:
+    # 365.00 over 2026-01-01..2026-12-31: exactly 1.00 a day
+    rows = schedule([{"start": date(2026, 1, 1), "end": date(2026, 12, 31), "cents": 36_500}])
+    days = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    assert [r["cents"] for r in rows] == [d * 100 for d in days]
+
+
+def test_daily_residue_goes_to_the_last_period() -> None:
+    # 100.00 over 3 days across two months: 33.33 + 33.33 (Jan) and the residue 33.34 (Feb)
+    rows = schedule([{"start": date(2026, 1, 30), "end": date(2026, 2, 1), "cents": 10_000}])
+    assert [r["cents"] for r in rows] == [6_667, 3_333]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
+            st.integers(min_value=0, max_value=1200),
+            st.integers(min_value=-(10**10), max_value=10**10),
+            st.sampled_from(["daily", "monthly"]),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_schedules_sum_exactly_and_stay_inside_the_term(
+    lines: list[tuple[date, int, int, str]],
+) -> None:
+    spec = [
+        {"start": s, "end": s + timedelta(days=n), "cents": c, "convention": conv}
+        for s, n, c, conv in lines
+    ]
+    rows = schedule(spec)
+    for i, line in enumerate(spec):
+        mine = [r for r in rows if r["line_id"] == f"L{i}"]
+        assert sum(r["cents"] for r in mine) == line["cents"]
+        first = line["start"].replace(day=1)  # type: ignore[attr-defined]
+        assert all(first <= r["date"] <= line["end"] for r in mine)
