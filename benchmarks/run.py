@@ -1,0 +1,98 @@
+"""End-to-end benchmark: `crossfoot run` against DuckDB just reading the same files.
+
+    python benchmarks/run.py                 # 100,000 deals
+    python benchmarks/run.py --deals 10000 --deals 100000
+
+For each size it generates the demo company (CSV exports), then measures in
+separate processes (so peak memory is each one's own):
+- baseline: DuckDB reading every input file into a table (the practical floor);
+- crossfoot: the full `run` (load, match, schedules, causes, bridge, outputs).
+It prints a Markdown table with times, peak memory and the ratio to the
+baseline measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+BASELINE = """
+import duckdb, sys, pathlib
+root = pathlib.Path(sys.argv[1]) / "data"
+con = duckdb.connect()
+n = 0
+for f in sorted(root.rglob("*")):
+    if f.suffix == ".csv":
+        n += con.execute(f"select count(*) from read_csv('{f}', all_varchar=true)").fetchone()[0]
+    elif f.suffix == ".json":
+        n += con.execute(f"select count(*) from (select unnest(items) from read_json('{f}'))").fetchone()[0]
+print(n)
+"""
+
+CROSSFOOT = """
+import sys
+from crossfoot.run import run
+run(sys.argv[1] + "/crossfoot.yaml", sys.argv[1] + "/out", workspace=sys.argv[1] + "/bench.duckdb")
+"""
+
+
+PEAK = "\nimport resource\nprint('PEAK_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+
+
+def measure(code: str, folder: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one child process, which reports its own peak."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code + PEAK, str(folder)], check=True, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - start
+    peak_kib = int(done.stdout.split("PEAK_KIB")[-1])
+    return elapsed, peak_kib / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--deals", type=int, action="append", help="deals to generate (repeatable)")
+    parser.add_argument("--workdir", type=Path, default=HERE / "_data")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    args = parser.parse_args()
+    sizes = args.deals or [100_000]
+
+    from crossfoot.demo import generate
+
+    rows = []
+    for n in sizes:
+        folder = args.workdir / f"deals_{n}"
+        if not (folder / "crossfoot.yaml").exists():
+            t0 = time.perf_counter()
+            generate(folder, seed=7, n_deals=n, erp_format="csv")
+            print(f"generated {n} deals in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+        (folder / "bench.duckdb").unlink(missing_ok=True)
+        base_s, _base_mb = measure(BASELINE, folder)
+        run_s, run_mb = measure(CROSSFOOT, folder)
+        rows.append({"deals": n, "baseline_s": round(base_s, 2), "run_s": round(run_s, 2),
+                     "ratio": round(run_s / base_s, 1), "run_peak_mib": round(run_mb)})  # fmt: skip
+
+    print(f"\nMachine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+          f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}\n")  # fmt: skip
+    print("| deals | DuckDB read (s) | crossfoot run (s) | ratio | run peak memory (MiB) |")
+    print("|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(
+            f"| {r['deals']:,} | {r['baseline_s']} | {r['run_s']} | {r['ratio']} | {r['run_peak_mib']} |"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
