@@ -24,7 +24,6 @@ from crossfoot.errors import CrossfootError
 app = typer.Typer(
     name="crossfoot",
     help="Make CRM pipeline numbers and finance numbers agree, and explain why they did not.",
-    no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # connector frames hold tokens
     add_completion=False,
 )
@@ -53,8 +52,9 @@ def _progress(enabled: bool = True) -> Iterator[object]:
         yield lambda label: p.update(task, description=label)
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _main(
+    ctx: typer.Context,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks for every error.")
     ] = False,
@@ -65,6 +65,9 @@ def _main(
     if version:
         console.print(f"crossfoot {__version__}")
         raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        console.print(ctx.get_help())
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -137,11 +140,11 @@ def init(folder: Annotated[Path, typer.Argument(help="Folder for the new diagnos
 def main() -> None:
     """Console-script entry point: one place that turns errors into exit codes."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except CrossfootError as exc:
         if _debug:
             raise
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exit_code_for(exc))
     except KeyboardInterrupt:
         err_console.print("[red]interrupted[/red]")
@@ -150,10 +153,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(code if isinstance(code, int) else 0)

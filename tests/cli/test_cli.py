@@ -1,0 +1,99 @@
+"""The command line: exit codes (SPEC §8) and one-line errors, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from crossfoot.cli import app as cli
+
+
+def invoke(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    monkeypatch.setattr(sys, "argv", ["crossfoot", *args])
+    monkeypatch.setattr(cli, "_debug", False)
+    try:
+        cli.main()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def test_version(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    assert invoke(monkeypatch, "--version") == 0
+    assert "crossfoot 0." in capsys.readouterr().out
+
+
+def test_init_scaffolds_a_valid_definitions_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crossfoot.config import load_definitions
+
+    target = tmp_path / "diag"
+    assert invoke(monkeypatch, "init", str(target)) == 0
+    defs = load_definitions(target / "crossfoot.yaml")
+    assert defs.crm.system == "salesforce"
+    assert (target / "data" / "salesforce").is_dir()
+    assert (target / "data" / "fx_rates.csv").read_text().startswith("date,from_currency")
+    # a second init refuses to overwrite the reviewed file
+    assert invoke(monkeypatch, "init", str(target)) == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err and "Traceback" not in err
+
+
+def test_bad_definitions_exit_2_with_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "crossfoot.yaml"
+    bad.write_text(
+        "crm: {system: salesforce, source: x}\nerp: {system: sap, source: y}\nstages: {Won: won}\n"
+    )
+    assert invoke(monkeypatch, "check", "-c", str(bad)) == 2
+    err = capsys.readouterr().err
+    assert "crossfoot.yaml:2 erp.system: 'sap'" in err
+    assert "Traceback" not in err
+
+
+def test_missing_definitions_file_exits_2(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert invoke(monkeypatch, "run", "-c", str(tmp_path / "nope.yaml")) == 2
+    assert "cannot read the definitions file" in capsys.readouterr().err
+
+
+def test_empty_data_folders_exit_2_naming_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert invoke(monkeypatch, "init", str(tmp_path)) == 0
+    capsys.readouterr()
+    assert invoke(monkeypatch, "check", "-c", str(tmp_path / "crossfoot.yaml")) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "salesforce" in err.lower() or "opportunity" in err.lower()
+
+
+def test_unknown_option_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert invoke(monkeypatch, "run", "--no-such-flag") == 2
+
+
+def test_a_bug_shows_its_traceback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import crossfoot.run
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(crossfoot.run, "check", boom)
+    with pytest.raises(RuntimeError, match="bug"):
+        invoke(monkeypatch, "check", "-c", str(tmp_path / "x.yaml"))
+
+
+@pytest.mark.slow
+def test_demo_runs_end_to_end(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "demo"
+    assert invoke(monkeypatch, "demo", str(folder)) == 0
+    out = capsys.readouterr().out
+    assert "Bridge (USD)" in out and "erp_revenue" in out
+    assert (folder / "out" / "report.html").is_file()
