@@ -100,6 +100,12 @@ class DuckDBBackend(Backend):
     def load_arrow(self, data: pa.Table, name: str) -> ibis.Table:
         return self._con.create_table(name, data, overwrite=True)
 
+    def has_table(self, name: str) -> bool:
+        found = self.raw.execute(
+            "select count(*) from information_schema.tables where table_name = ?", [name]
+        ).fetchone()
+        return bool(found and found[0])
+
     def sql(self, query: str, params: list[Any] | None = None) -> Any:
         """Run DuckDB SQL directly: file scans by readers, nothing else."""
         return self.raw.execute(query, params or [])

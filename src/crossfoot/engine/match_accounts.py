@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
 from crossfoot.engine.graph import components
-from crossfoot.engine.names import normalized_name
+from crossfoot.engine.names import country_code, normalized_name
 
 
 def _prepared(t: ir.Table, id_col: str) -> ir.Table:
@@ -24,7 +24,7 @@ def _prepared(t: ir.Table, id_col: str) -> ir.Table:
         norm=norm,
         block=norm.substr(0, 3),
         domain=t.domain.lower().strip().nullif(""),
-        country=t.country.upper().strip().nullif(""),
+        country=country_code(t.country),
     )
 
 

@@ -11,6 +11,7 @@ import re
 from functools import cache
 
 import ibis.expr.types as ir
+import pycountry
 from cleanco.clean import get_unique_terms
 
 _ACCENTED = "àáâãäåāăąçćčďèéêëēėęěìíîïīįłñńňòóôõöøōőŕřśšşťùúûüūůűųýÿžźżß"
@@ -48,3 +49,33 @@ def plain_python(name: str) -> str:
     spaced = _plain_text(name)
     stripped = re.sub(legal_suffix_pattern(), "", " " + spaced).strip()
     return stripped or spaced
+
+
+@cache
+def country_aliases() -> dict[str, str]:
+    """Upper-cased country names and codes → ISO 3166 alpha-2 (pycountry's data).
+
+    "United States", "USA", "US" and "United States of America" are one country.
+    """
+    out: dict[str, str] = {}
+    for c in pycountry.countries:
+        for name in (
+            c.name,
+            getattr(c, "official_name", None),
+            getattr(c, "common_name", None),
+            c.alpha_3,
+        ):
+            if name:
+                out[_plain_text(name).upper()] = c.alpha_2
+    out.update(
+        {"UK": "GB", "GREAT BRITAIN": "GB", "ENGLAND": "GB", "USA": "US", "UNITED STATES": "US"}
+    )
+    return out
+
+
+def country_code(country: ir.StringValue) -> ir.StringValue:
+    """A country column as ISO alpha-2 where it is recognized, else its upper-cased text."""
+    plain = (
+        country.lower().translate(_ACCENTED, _PLAIN).re_replace(r"[^a-z0-9]+", " ").strip().upper()
+    )
+    return plain.substitute(country_aliases(), else_=plain).nullif("")
