@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 
 from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
-from crossfoot.engine.fx import with_rate
+from crossfoot.engine.fx import require_rates, with_fallback_rate
 from crossfoot.engine.money import convert_cents, to_cents
 from crossfoot.model.schema import RATE
 
@@ -28,13 +28,13 @@ def _own_rate(t: ir.Table, rc: str) -> ir.Value:
 
 def doc_values(backend: Backend, defs: Definitions) -> ir.Table:
     rc = defs.reporting.currency
-    doc = with_rate(
+    doc = with_fallback_rate(
         backend.table("document"),
         backend.table("fx_ranges"),
+        own_rate="exchange_rate",
         currency="currency",
         on_date="date",
         reporting_currency=rc,
-        name="file_rate",
     )
     rate = _own_rate(doc, rc)
     cents = to_cents(doc.amount)
@@ -76,31 +76,18 @@ def revenue_values(backend: Backend, defs: Definitions) -> ir.Table:
         r_customer="customer_id",
     )
     j = rev.left_join(dv, rev.doc_id == dv.r_doc)
-    j = with_rate(
+    j = with_fallback_rate(
         j,
         backend.table("fx_ranges"),
+        own_rate="r_rate",
         currency="currency",
         on_date="date",
         reporting_currency=rc,
-        name="file_rate",
     )
     one = ibis.literal(Decimal(1), type=RATE)
     rate = ibis.ifelse(j.currency == rc, one, ibis.coalesce(j.r_rate, j.file_rate))
-    missing = j.filter(rate.isnull())
-    if backend.scalar(missing.count()) > 0:
-        from crossfoot.errors import InputError
-
-        row = backend.to_arrow(
-            missing.select("currency", "date", "source_file", "source_line").limit(1)
-        )
-        r = row.to_pylist()[0]
-        raise InputError(
-            f"revenue in {r['currency']} on {r['date']} has no source document rate and no "
-            f"{rc} rate in the fx_rates file",
-            location=f"{r['source_file']}:{r['source_line']}",
-        )
     cents = to_cents(j.amount)
-    return backend.run_stage(
+    out = backend.run_stage(
         "revenue_value",
         j.select(
             date=j.date,
@@ -113,5 +100,12 @@ def revenue_values(backend: Backend, defs: Definitions) -> ir.Table:
             customer_id=ibis.coalesce(j.customer_id, j.r_customer),
             cents=cents,
             rc_cents=convert_cents(cents, rate),
+            rate=rate,
+            source_file=j.source_file,
+            source_line=j.source_line,
         ),
     )
+    require_rates(
+        backend, out, what="revenue", currency=rc, hint="has no source document rate and no"
+    )
+    return out

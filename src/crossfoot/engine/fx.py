@@ -7,6 +7,8 @@ from decimal import Decimal
 import ibis
 import ibis.expr.types as ir
 
+from crossfoot.engine.backend import Backend
+from crossfoot.errors import InputError
 from crossfoot.model.schema import RATE
 
 
@@ -64,3 +66,41 @@ def with_rate(
         joined[currency] == reporting_currency, ibis.literal(Decimal(1), type=RATE), joined._rate
     )
     return joined.mutate(**{name: rate}).drop("_cur", "_from", "_to", "_rate")
+
+
+def with_fallback_rate(
+    table: ir.Table,
+    ranges: ir.Table,
+    *,
+    own_rate: str,
+    currency: str,
+    on_date: str,
+    reporting_currency: str,
+) -> ir.Table:
+    """Add ``file_rate`` only where a foreign-currency row lacks its own rate.
+
+    The range join is the expensive part of a conversion; documents almost
+    always carry their own rate, so only the few rows without one take it.
+    """
+    needs = (table[currency] != reporting_currency) & table[own_rate].isnull()
+    fallback = with_rate(
+        table.filter(needs), ranges, currency=currency, on_date=on_date,
+        reporting_currency=reporting_currency, name="file_rate",
+    )  # fmt: skip
+    rest = table.filter(~needs.fill_null(False)).mutate(file_rate=ibis.null(RATE))
+    return rest.union(fallback.select(*rest.columns))
+
+
+def require_rates(
+    backend: Backend, table: ir.Table, *, what: str, currency: str, hint: str
+) -> None:
+    """Stop with the first row of a materialized ``table`` whose ``rate`` is null."""
+    missing = table.filter(table.rate.isnull())
+    if backend.scalar(missing.count()) == 0:
+        return
+    r = backend.to_arrow(missing.limit(1)).to_pylist()[0]
+    raise InputError(
+        f"{what} in {r['currency']} on {r.get('date') or r.get('close_date')} {hint} "
+        f"{currency} rate in the fx_rates file (a rate on or before that date is needed)",
+        location=f"{r['source_file']}:{r['source_line']}",
+    )

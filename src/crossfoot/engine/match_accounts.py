@@ -22,7 +22,7 @@ def _prepared(t: ir.Table, id_col: str) -> ir.Table:
     return t.select(
         id=t[id_col],
         norm=norm,
-        block=norm.substr(0, 3),
+        block=norm.re_extract(r"^(\S+)", 1),
         domain=t.domain.lower().strip().nullif(""),
         country=country_code(t.country),
     )
@@ -35,7 +35,12 @@ def name_similarity(a: ir.StringValue, b: ir.StringValue) -> ir.FloatingValue:
 
 
 def _similar_pairs(left: ir.Table, right: ir.Table, threshold: float) -> ir.Table:
-    """Candidate pairs blocked on name prefix or domain, scored on name; country must not clash."""
+    """Candidate pairs blocked on the name's first word or on the domain, scored on the name.
+
+    Blocking keeps the comparison near-linear (as splink's blocking rules do); a
+    typo in the first word is still caught when the domains agree. Countries
+    must not clash.
+    """
     r = right.rename(
         r_id="id", r_norm="norm", r_block="block", r_domain="domain", r_country="country"
     )
@@ -69,11 +74,10 @@ def match_accounts(backend: Backend, defs: Definitions) -> None:
         method=ibis.literal("id"), score=ibis.literal(1.0)
     )
 
-    acc = _prepared(account, "account_id")
-    cus = _prepared(customer, "customer_id")
-    fuzzy = _similar_pairs(acc, cus, threshold)
+    acc = backend.run_stage("account_names", _prepared(account, "account_id"))
+    cus = backend.run_stage("customer_names", _prepared(customer, "customer_id"))
     # accounts that the ids do not link are matched by name: every customer at the best score
-    unlinked = fuzzy.filter(~fuzzy.a.isin(id_pairs.account_id))
+    unlinked = _similar_pairs(acc.filter(~acc.id.isin(id_pairs.account_id)), cus, threshold)
     best = unlinked.mutate(top=unlinked.score.max().over(group_by=unlinked.a))
     by_name = best.filter(best.score == best.top).select(
         account_id=best.a,

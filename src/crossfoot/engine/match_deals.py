@@ -61,13 +61,16 @@ def match_deals(backend: Backend, defs: Definitions) -> None:
     chain = backend.run_stage("doc_chain", _chains(document))
 
     # 1. cross-system ids on any document of a chain decide the chain's deal
-    by_ref = document.join(deal, document.crm_deal_ref == deal.deal_id)
-    by_erp_ref = document.join(
-        deal, (deal.erp_ref == document.doc_id) | (deal.erp_ref == document.number)
-    )
-    id_hits = by_ref.select(doc_id=document.doc_id, deal_id=deal.deal_id).union(
-        by_erp_ref.select(doc_id=document.doc_id, deal_id=deal.deal_id), distinct=True
-    )
+    # three equi-joins, not one join on an OR (which would compare every pair)
+    pairs = [
+        document.join(deal, document.crm_deal_ref == deal.deal_id),
+        document.join(deal, deal.erp_ref == document.doc_id),
+        document.join(deal, deal.erp_ref == document.number),
+    ]
+    id_hits = pairs[0].select(doc_id=document.doc_id, deal_id=deal.deal_id)
+    for p in pairs[1:]:
+        id_hits = id_hits.union(p.select(doc_id=document.doc_id, deal_id=deal.deal_id))
+    id_hits = id_hits.distinct()
     hits = id_hits.join(chain, "doc_id")
     # the root's own id wins; otherwise the smallest deal id any chain member names
     ranked = hits.mutate(

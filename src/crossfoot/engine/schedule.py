@@ -15,10 +15,9 @@ import ibis.expr.types as ir
 
 from crossfoot.config import Definitions, PointInTime, Ratable
 from crossfoot.engine.backend import Backend
-from crossfoot.engine.fx import with_rate
+from crossfoot.engine.fx import require_rates, with_rate
 from crossfoot.engine.money import convert_cents, div_half_up, to_cents
 from crossfoot.engine.periods import month_start
-from crossfoot.errors import InputError
 
 DEFAULT_TERM_MONTHS = 12
 
@@ -33,19 +32,8 @@ def deal_values(backend: Backend, defs: Definitions) -> ir.Table:
         on_date="close_date",
         reporting_currency=defs.reporting.currency,
     )
-    missing = rated.filter(rated.rate.isnull())
-    if backend.scalar(missing.count()) > 0:
-        sample = backend.to_arrow(missing.select("deal_id", "currency", "close_date").limit(5))
-        rows = ", ".join(
-            f"{r['deal_id']} {r['currency']} on {r['close_date']}" for r in sample.to_pylist()
-        )
-        raise InputError(
-            f"no {defs.reporting.currency} rate on or before the close date for: {rows}; "
-            "add the rates to the fx_rates file",
-            location=defs.fx_rates or "fx_rates (not set in the definitions)",
-        )
     cents = to_cents(rated.amount)
-    return backend.run_stage(
+    out = backend.run_stage(
         "deal_value",
         rated.select(
             "deal_id",
@@ -59,8 +47,14 @@ def deal_values(backend: Backend, defs: Definitions) -> ir.Table:
             "rate",
             cents=cents,
             rc_cents=convert_cents(cents, rated.rate),
+            source_file=rated.source_file,
+            source_line=rated.source_line,
         ),
     )
+    require_rates(
+        backend, out, what="the deal", currency=defs.reporting.currency, hint="closed with no"
+    )
+    return out
 
 
 def line_values(backend: Backend) -> ir.Table:
