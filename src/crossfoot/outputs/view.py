@@ -168,14 +168,14 @@ def build_view(result: RunResult) -> RunView:
             lambda r: (_sort_value(r[0]), *_bridge_key(r[1:])),
         ),
         exceptions=exceptions,
-        matches=_rows(result.matches, "matches", MATCH_COLUMNS, _natural_key),
-        rejects=_rows(result.rejects, "rejects", REJECT_COLUMNS, _natural_key),
+        matches=_rows(result.matches, "matches", MATCH_COLUMNS, None),
+        rejects=_rows(result.rejects, "rejects", REJECT_COLUMNS, None),
         causes=_cause_totals(exceptions, result.exception_effects),
     )
 
 
 def _cause_totals(exceptions: Rows, effects_table: pa.Table) -> tuple[CauseTotal, ...]:
-    effects = _rows(effects_table, "exception_effects", EFFECT_COLUMNS, _natural_key)
+    effects = _rows(effects_table, "exception_effects", EFFECT_COLUMNS, None)
     cause_of = {str(r["exception_id"]): str(r["cause"]) for r in exceptions.records()}
     counts: Counter[str] = Counter()
     impact: dict[str, Decimal] = defaultdict(Decimal)
@@ -206,8 +206,13 @@ SortKey = Callable[[tuple[Cell, ...]], Any]
 NOT_NULL_MONEY = frozenset({"amount", "impact"})
 
 
-def _rows(table: pa.Table, name: str, columns: tuple[str, ...], key: SortKey) -> Rows:
-    """The contract columns of ``table``, checked and sorted; extra columns are ignored."""
+def _rows(table: pa.Table, name: str, columns: tuple[str, ...], key: SortKey | None) -> Rows:
+    """The contract columns of ``table``, checked and sorted; extra columns are ignored.
+
+    ``key=None`` sorts by every column in order inside Arrow (nulls first): the
+    same total order as ``_natural_key`` for typed columns, at C speed, for the
+    large tables (matches, rejects, effects).
+    """
     import pyarrow as pa
 
     missing = [c for c in columns if c not in table.column_names]
@@ -219,9 +224,12 @@ def _rows(table: pa.Table, name: str, columns: tuple[str, ...], key: SortKey) ->
             raise SchemaError(f"money must be decimal128(18,2), got {got}", location=f"{name}.{c}")
         if c in NOT_NULL_MONEY and table.column(c).null_count:
             raise SchemaError("money must not be null", location=f"{name}.{c}")
-    records = table.select(list(columns)).to_pylist()
+    selected = table.select(list(columns))
+    if key is None:
+        selected = selected.sort_by([(c, "ascending", "at_start") for c in columns])
+    records = selected.to_pylist()
     rows = [tuple(_checked(r[c], c) for c in columns) for r in records]
-    return Rows(columns, tuple(sorted(rows, key=key)))
+    return Rows(columns, tuple(rows if key is None else sorted(rows, key=key)))
 
 
 def _checked(value: Cell, column: str) -> Cell:

@@ -31,6 +31,9 @@ STATUSES = ["open", "in progress", "fixed", "accepted", "not an issue"]
 SHEET_NAME_MAX = 31
 EXACT_RECORD_NOTE = "Excel holds amounts as binary numbers; the CSV files are the exact record."
 WIDTH_MIN, WIDTH_MAX = 8, 60
+#: above this many exceptions the combined sheet is left out: every row would be
+#: written twice, and the per-cause sheets already hold them all
+ALL_SHEET_MAX = 10_000
 
 Sheet = Any  # xlsxwriter ships no type information
 Formats = dict[str, Any]
@@ -61,7 +64,8 @@ def render_workbook(view: RunView) -> bytes:
         "editable": workbook.add_format({"bg_color": "#FFF8DC"}),
     }
     _summary_sheet(workbook.add_worksheet("Summary"), view, formats)
-    _exception_sheet(workbook.add_worksheet("All exceptions"), view.exceptions, formats)
+    if len(view.exceptions.rows) <= ALL_SHEET_MAX:
+        _exception_sheet(workbook.add_worksheet("All exceptions"), view.exceptions, formats)
     for total in view.causes:
         if total.exceptions:
             code = total.cause.code
@@ -87,6 +91,8 @@ def _summary_sheet(sheet: Sheet, view: RunView, f: Formats) -> None:
     sheet.write_string(0, 0, escape_text(f"crossfoot: {run.company}"), f["title"])
     sheet.write_string(1, 0, f"{span}, {run.currency}, run finished {utc_iso(run.finished_at)}")
     sheet.write_string(2, 0, EXACT_RECORD_NOTE)
+    if len(view.exceptions.rows) > ALL_SHEET_MAX:
+        sheet.write_string(3, 0, f"More than {ALL_SHEET_MAX:,} exceptions: one sheet per cause.")
 
     top = 4
     sheet.write_string(top, 0, "Bridge step", f["header"])
