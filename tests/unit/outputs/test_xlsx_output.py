@@ -112,3 +112,19 @@ def test_summary_causes_ranked_by_money(workbook: Any) -> None:
     codes = [r[1] for r in rows[start:] if r[1]]
     assert codes[:2] == ["missing_in_erp", "sync_timing_gap"]  # 13,000.00 then 6,000.00
     assert len(codes) == len(CAUSES_FOUND)
+
+
+def test_large_worklists_keep_only_the_per_cause_sheets(
+    result: RunResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from crossfoot.outputs import xlsx
+    from crossfoot.outputs.view import build_view
+
+    monkeypatch.setattr(xlsx, "ALL_SHEET_MAX", 3)
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.render_workbook(build_view(result))))
+    assert book.sheetnames == ["Summary", *CAUSES_FOUND]
+    assert "one sheet per cause" in str(book["Summary"]["A4"].value)
+    rows = sum(book[name].max_row - 1 for name in CAUSES_FOUND)
+    assert rows == result.exceptions.num_rows
