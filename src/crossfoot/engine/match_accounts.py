@@ -14,18 +14,19 @@ import ibis.expr.types as ir
 from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
 from crossfoot.engine.graph import components
-from crossfoot.engine.names import country_code, normalized_name
+from crossfoot.engine.names import normalized_name, with_country_code
 
 
 def _prepared(t: ir.Table, id_col: str) -> ir.Table:
     norm = normalized_name(t["name"].fill_null(""))
-    return t.select(
+    named = t.select(
         id=t[id_col],
         norm=norm,
         block=norm.re_extract(r"^(\S+)", 1),
         domain=t.domain.lower().strip().nullif(""),
-        country=country_code(t.country),
+        country=t.country,
     )
+    return with_country_code(named, "country")
 
 
 def name_similarity(a: ir.StringValue, b: ir.StringValue) -> ir.FloatingValue:

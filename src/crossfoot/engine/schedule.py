@@ -10,14 +10,17 @@ piece is rounded half-up to the cent and the last piece takes the residue.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import ibis
 import ibis.expr.types as ir
 
 from crossfoot.config import Definitions, PointInTime, Ratable
 from crossfoot.engine.backend import Backend
-from crossfoot.engine.fx import require_rates, with_rate
+from crossfoot.engine.fx import require_rates, with_fallback_rate
 from crossfoot.engine.money import convert_cents, div_half_up, to_cents
 from crossfoot.engine.periods import month_start
+from crossfoot.model.schema import RATE
 
 DEFAULT_TERM_MONTHS = 12
 
@@ -25,12 +28,13 @@ DEFAULT_TERM_MONTHS = 12
 def deal_values(backend: Backend, defs: Definitions) -> ir.Table:
     deal = backend.table("deal").join(backend.table("deal_class"), "deal_id")
     won = deal.filter(deal.stage_class.isin(["won", "won_not_booked"]))
-    rated = with_rate(
-        won,
-        backend.table("fx_ranges"),
-        currency="currency",
-        on_date="close_date",
-        reporting_currency=defs.reporting.currency,
+    rc = defs.reporting.currency
+    rated = with_fallback_rate(
+        won.mutate(_own=ibis.null(RATE)), backend.table("fx_ranges"), own_rate="_own",
+        currency="currency", on_date="close_date", reporting_currency=rc,
+    )  # fmt: skip
+    rated = rated.mutate(
+        rate=ibis.ifelse(rated.currency == rc, ibis.literal(Decimal(1), type=RATE), rated.file_rate)
     )
     cents = to_cents(rated.amount)
     out = backend.run_stage(
