@@ -108,15 +108,21 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
         .select("deal_id", "product_line")
         .distinct()
     )
+    pairs = backend.run_stage(
+        "deal_product_lines",
+        crm_pairs.mutate(side=ibis.literal("crm")).union(
+            erp_pairs.mutate(side=ibis.literal("erp"))
+        ),
+    )
+    crm_pairs = pairs.filter(pairs.side == "crm").select("deal_id", "product_line")
+    erp_pairs = pairs.filter(pairs.side == "erp").select("deal_id", "product_line")
     only_crm = crm_pairs.anti_join(erp_pairs, ["deal_id", "product_line"])
     crm_pl = (
-        _listed(crm_pairs, "crm")
-        .left_join(
-            only_crm.group_by("deal_id").aggregate(n_only_crm=lambda t: t.count()), "deal_id"
-        )
+        _counted(crm_pairs, "crm_n")
+        .left_join(_counted(only_crm, "n_only_crm"), "deal_id")
         .drop("deal_id_right")
     )
-    erp_pl = _listed(erp_pairs, "erp")
+    erp_pl = _counted(erp_pairs, "erp_n")
     shipped = (
         lines.join(docs.filter(docs.deal_id.notnull()).select("doc_id", "deal_id"), "doc_id")
         .group_by("deal_id")
@@ -185,11 +191,5 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
     return backend.run_stage("deal_facts", facts)
 
 
-def _listed(pairs: ir.Table, side: str) -> ir.Table:
-    """deal_id, {side}_pls ("A, B"), {side}_n: the distinct product lines of a deal on one side."""
-    return pairs.group_by("deal_id").aggregate(
-        **{
-            f"{side}_pls": lambda t: t.product_line.group_concat(", ", order_by=t.product_line),
-            f"{side}_n": lambda t: t.count(),
-        }
-    )
+def _counted(pairs: ir.Table, name: str) -> ir.Table:
+    return pairs.group_by("deal_id").aggregate(**{name: lambda t: t.count()})

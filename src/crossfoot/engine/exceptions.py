@@ -219,6 +219,7 @@ def build_exceptions(backend: Backend, defs: Definitions) -> None:
     account = backend.table("account").select(a_id="account_id", account_name="name")
     rev = backend.table("revenue_value")
     f = facts.left_join(account, facts.account_id == account.a_id)
+    f = f.left_join(_listed_product_lines(backend), "deal_id").drop("deal_id_right")
     f = f.mutate(
         fx_rc_effect=ibis.ifelse(
             f.fx_flag, f.book_rc_cents.fill_null(0) - _at_rate(f.book_cents, f.rate), 0
@@ -307,3 +308,18 @@ def _effects(backend: Backend) -> None:
     eff = contrib.join(ex.select("key", "cause", "exception_id"), ["key", "cause"])
     per_period = eff.group_by(["exception_id", "period"]).aggregate(cents=lambda t: t.cents.sum())
     backend.run_stage("exception_effect", per_period.filter(per_period.cents != 0))
+
+
+def _listed_product_lines(backend: Backend) -> ir.Table:
+    """deal_id, crm_pls, erp_pls ("A, B"): for the explanations of product-line exceptions only."""
+    facts = backend.table("deal_facts")
+    flagged = facts.filter(facts.pl_mismatch | facts.pl_not_synced).select("deal_id")
+    pairs = backend.table("deal_product_lines").semi_join(flagged, "deal_id")
+    return pairs.group_by("deal_id").aggregate(
+        crm_pls=lambda t: ibis.ifelse(
+            t.side == "crm", t.product_line, ibis.null("string")
+        ).group_concat(", ", order_by=t.product_line),
+        erp_pls=lambda t: ibis.ifelse(
+            t.side == "erp", t.product_line, ibis.null("string")
+        ).group_concat(", ", order_by=t.product_line),
+    )
