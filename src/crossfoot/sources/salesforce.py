@@ -1,0 +1,49 @@
+"""Salesforce: Data Loader / Bulk API CSV exports or REST query JSON -> account, deal, deal_line.
+
+Headers are API field names in any case; dates are ISO (``crm.date_format`` can
+set another format for exports that went through a spreadsheet). Custom fields
+come from ``crm.fields``; a field of another object is read through the
+relationship (a line's
+``Product2.Family`` through ``Product2Id``, its ``Opportunity.X`` through
+``OpportunityId``; an opportunity's ``User.Name`` through ``OwnerId``).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from crossfoot.config import CRM_MAPPABLE
+from crossfoot.model.load import Check, lit
+from crossfoot.model.mapping import SALESFORCE
+from crossfoot.sources.base import LoadContext
+
+CHECKS = {
+    "deal_line": (
+        Check(
+            when="_deal IS NULL",
+            field="OpportunityId",
+            value="deal_id",
+            reason="'OpportunityId ''' || deal_id || ''' is not a loaded opportunity "
+            "(missing from the Opportunity export, or rejected)'",
+        ),
+    ),
+}
+
+
+class Salesforce:
+    system: ClassVar[str] = "salesforce"
+
+    def load(self, ctx: LoadContext) -> None:
+        crm = ctx.defs.crm
+        # Data Loader, Bulk API and REST always write ISO dates; a report export needs the setting
+        dates = "YYYY-MM-DD" if crm.date_format == "auto" else crm.date_format
+        ctx.read_system(SALESFORCE, ctx.folder(crm.source, "crm.source"))
+        stg = ctx.stage_all(SALESFORCE, crm.fields, CRM_MAPPABLE, "crm.fields", dates, CHECKS)
+        currency = lit(ctx.defs.reporting.currency)
+        ctx.write("account", f"SELECT * FROM {stg['account']}", self.system)
+        ctx.write(
+            "deal",
+            f"SELECT * REPLACE (coalesce(currency, {currency}) AS currency) FROM {stg['deal']}",
+            self.system,
+        )
+        ctx.write("deal_line", f"SELECT * FROM {stg['deal_line']}", self.system)
