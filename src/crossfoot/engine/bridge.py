@@ -18,69 +18,43 @@ from crossfoot.engine.periods import period_of
 NO_PRODUCT_LINE = "(none)"
 
 
+def _step(t: ir.Table, period: ir.Value, step: str | ir.Value, cents: ir.Value) -> ir.Table:
+    """One contribution to the bridge: period, product_line, step, cents."""
+    name = ibis.literal(step) if isinstance(step, str) else step
+    return t.select(period=period, product_line=t.product_line, step=name, cents=cents)
+
+
 def _steps(backend: Backend, defs: Definitions, as_of_period: str) -> ir.Table:
     """Long table: period, product_line, step, cents (before totals and unexplained)."""
     dv = backend.table("deal_value")
     lv = backend.table("line_value").join(
         dv.select("deal_id", "stage_class", "close_date"), "deal_id"
     )
-    close_p = period_of(lv.close_date, defs)
-    bookings = lv.select(
-        period=close_p,
-        product_line=lv.product_line,
-        step=ibis.literal("crm_bookings"),
-        cents=lv.alloc_cents,
-    )
+    lv = lv.mutate(close_period=period_of(lv.close_date, defs))
     wnb = lv.filter(lv.stage_class == "won_not_booked")
-    not_booked = wnb.select(
-        period=period_of(wnb.close_date, defs),
-        product_line=wnb.product_line,
-        step=ibis.literal("won_not_booked"),
-        cents=-wnb.alloc_cents,
-    )
+    won = lv.filter(lv.stage_class == "won")
 
     exp = backend.table("expected").join(dv.select("deal_id", "close_date"), "deal_id")
-    e_p = period_of(exp.date, defs)
-    b_p = period_of(exp.close_date, defs)
-    # deferred(p) = recognized in p from p's bookings − p's bookings
-    same = exp.filter(e_p == b_p).select(
-        period=e_p, product_line=exp.product_line, step=ibis.literal("deferred"), cents=exp.cents
-    )
-    booked_won = lv.filter(lv.stage_class == "won")
-    minus_booked = booked_won.select(
-        period=period_of(booked_won.close_date, defs),
-        product_line=booked_won.product_line,
-        step=ibis.literal("deferred"),
-        cents=-booked_won.alloc_cents,
-    )
-    prior = exp.filter(e_p != b_p).select(
-        period=e_p,
-        product_line=exp.product_line,
-        step=ibis.literal("recognized_from_prior"),
-        cents=exp.cents,
-    )
+    exp = exp.mutate(period=period_of(exp.date, defs), close_period=period_of(exp.close_date, defs))
+    same = exp.filter(exp.period == exp.close_period)
+    other = exp.filter(exp.period != exp.close_period)
     contrib = backend.table("contribution")
-    causes = contrib.filter(contrib.cause != "unexplained").select(
-        period=contrib.period,
-        product_line=contrib.product_line,
-        step=contrib.cause,
-        cents=contrib.cents,
-    )
+    causes = contrib.filter(contrib.cause != "unexplained")
     rev = backend.table("revenue_value")
-    erp = rev.select(
-        period=period_of(rev.date, defs),
-        product_line=rev.product_line,
-        step=ibis.literal("erp_revenue"),
-        cents=rev.rc_cents,
-    )
-    allsteps = (
-        bookings.union(not_booked)
-        .union(same)
-        .union(minus_booked)
-        .union(prior)
-        .union(causes)
-        .union(erp)
-    )
+
+    parts = [
+        _step(lv, lv.close_period, "crm_bookings", lv.alloc_cents),
+        _step(wnb, wnb.close_period, "won_not_booked", -wnb.alloc_cents),
+        # deferred(p) = recognized in p from p's bookings − p's bookings
+        _step(same, same.period, "deferred", same.cents),
+        _step(won, won.close_period, "deferred", -won.alloc_cents),
+        _step(other, other.period, "recognized_from_prior", other.cents),
+        _step(causes, causes.period, causes.cause, causes.cents),
+        _step(rev, period_of(rev.date, defs), "erp_revenue", rev.rc_cents),
+    ]
+    allsteps = parts[0]
+    for part in parts[1:]:
+        allsteps = allsteps.union(part)
     return allsteps.filter(allsteps.period <= as_of_period).mutate(
         product_line=allsteps.product_line.fill_null(NO_PRODUCT_LINE)
     )
