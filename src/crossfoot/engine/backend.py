@@ -52,6 +52,10 @@ class Backend(ABC):
     def has_table(self, name: str) -> bool:
         return name in self.con.list_tables()
 
+    def drop(self, name: str) -> None:
+        """Drop a scratch table if it exists."""
+        self.con.drop_table(name, force=True)
+
     @final
     def run_stage(self, stage: str, expr: ibis.Table, name: str | None = None) -> ibis.Table:
         """Materialize ``expr`` as table ``name`` (default: the stage name)."""

@@ -20,12 +20,17 @@ def components(backend: Backend, nodes: ir.Table, edges: ir.Table, name: str) ->
     labels = backend.run_stage(
         f"{name}__0", nodes.select(node=nodes.node, cluster=nodes.node).distinct()
     )
+    scratch = [f"{name}__edges", f"{name}__0"]
     for i in range(1, MAX_PASSES + 1):
         via = sym.join(labels, sym.b == labels.node).select(node=sym.a, cluster=labels.cluster)
         merged = labels.union(via).group_by("node").aggregate(cluster=lambda t: t.cluster.min())
         merged = backend.run_stage(f"{name}__{i}", merged)
+        scratch.append(f"{name}__{i}")
         moved = merged.join(labels, "node").filter(lambda t: t.cluster != t.cluster_right)
-        if backend.scalar(moved.count()) == 0:
-            return backend.run_stage(name, merged)
         labels = merged
-    return backend.run_stage(name, labels)
+        if backend.scalar(moved.count()) == 0:
+            break
+    result = backend.run_stage(name, labels)
+    for table in scratch:
+        backend.drop(table)
+    return result
