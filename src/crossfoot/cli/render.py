@@ -20,7 +20,8 @@ def money(d: Decimal) -> str:
 def inputs_table(inputs: tuple[InputFile, ...]) -> Table:
     t = Table(title="Inputs", title_justify="left")
     for col in ("system", "table", "file", "read", "loaded", "rejected"):
-        t.add_column(col, justify="right" if col in ("read", "loaded", "rejected") else "left")
+        numeric = col in ("read", "loaded", "rejected")
+        t.add_column(col, justify="right" if numeric else "left", overflow="fold", min_width=6)
     for i in inputs:
         style = None if i.conserved else "red"
         t.add_row(
