@@ -119,13 +119,25 @@ def _prepare(raw: bytes, rel: str) -> _Prepared:
         raise InputError(
             "the file is empty: expected a header line with the column names", location=f"{rel}:1"
         )
+    if b"\x00" in data[:65536]:
+        raise InputError(
+            "is not a text CSV file (it holds binary data): export the object as CSV",
+            location=f"{rel}:1",
+        )
     data, removed = _without_blank_lines(data)
     rewritten = rewritten or bool(removed)
     header_line = 1 + sum(1 for i, p in enumerate(removed) if p == i + 1)
     header = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
-    counts = {d: len(next(csv.reader([header], delimiter=d))) for d in _DELIMITERS}
-    delimiter = max(_DELIMITERS, key=lambda d: (counts[d], -_DELIMITERS.index(d)))
-    fields = next(csv.reader([header], delimiter=delimiter))
+    try:
+        counts = {d: len(next(csv.reader([header], delimiter=d))) for d in _DELIMITERS}
+        delimiter = max(_DELIMITERS, key=lambda d: (counts[d], -_DELIMITERS.index(d)))
+        fields = next(csv.reader([header], delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputError(
+            f"the header line is not CSV ({exc}): expected the column names, "
+            "separated by commas, semicolons, tabs or pipes",
+            location=f"{rel}:{header_line}",
+        ) from exc
     names = tuple(n.strip() or f"column{i + 1}" for i, n in enumerate(fields))
     seen: dict[str, int] = {}
     for i, name in enumerate(names):

@@ -1,0 +1,64 @@
+"""Whatever bytes a file holds, a read either loads (rows conserved) or stops with an
+InputError naming the file — never another exception, never a traceback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crossfoot.config import load_definitions
+from crossfoot.engine.backend import DuckDBBackend
+from crossfoot.errors import InputError
+from crossfoot.sources import load_sources
+
+ACME = Path(__file__).parents[2] / "fixtures" / "acme"
+
+# bytes that make CSV parsers stumble, mixed with plain text
+csvish = st.lists(
+    st.sampled_from(
+        [
+            b"a",
+            b"1",
+            b",",
+            b";",
+            b'"',
+            b"\r",
+            b"\n",
+            b"\t",
+            b" ",
+            b"\xff",
+            b"\x00",
+            b"\x0b",
+            b"Id",
+            b"Name",
+        ]
+    ),
+    max_size=300,
+).map(b"".join)
+
+
+@pytest.mark.parametrize("target", ["salesforce/Product2.csv", "netsuite/customer.csv"])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(content=st.one_of(csvish, st.binary(max_size=300)))
+def test_any_bytes_load_or_stop_with_a_clear_error(
+    tmp_path: Path, target: str, content: bytes
+) -> None:
+    folder = tmp_path / "company"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(ACME, folder)
+    (folder / target).write_bytes(content)
+    backend = DuckDBBackend()
+    try:
+        inputs = load_sources(load_definitions(folder / "crossfoot.yaml"), backend)
+    except InputError as exc:
+        assert Path(target).name in str(exc)
+    else:
+        assert all(f.conserved for f in inputs)
+    finally:
+        backend.close()
