@@ -62,3 +62,24 @@ def test_any_bytes_load_or_stop_with_a_clear_error(
         assert all(f.conserved for f in inputs)
     finally:
         backend.close()
+
+
+def test_a_mapped_field_absent_from_every_json_record_is_empty_not_missing(tmp_path: Path) -> None:
+    # SuiteQL leaves empty values out of its pages: no record carrying the field means all empty
+    import json
+
+    folder = tmp_path / "company"
+    shutil.copytree(ACME, folder)
+    for page in sorted((folder / "netsuite").glob("transaction.*.json")):
+        data = json.loads(page.read_text())
+        for item in data["items"]:
+            item.pop("custbody_sf_opportunity_id", None)
+        page.write_text(json.dumps(data))
+    backend = DuckDBBackend()
+    try:
+        load_sources(load_definitions(folder / "crossfoot.yaml"), backend)
+        refs = backend.to_arrow(backend.table("document").select("crm_deal_ref"))
+        assert refs.num_rows > 0
+        assert refs.column(0).null_count == refs.num_rows
+    finally:
+        backend.close()
