@@ -40,178 +40,76 @@ def _row(t: ir.Table, cause: str, **cols: ir.Value) -> ir.Table:
     return t.select(cause=ibis.literal(cause), **{k: v for k, v in defaults.items()})
 
 
+def _text(*parts: str | ir.Value) -> ir.StringValue:
+    """Concatenate literal text and string columns into one explanation."""
+    values = [ibis.literal(p) if isinstance(p, str) else p for p in parts]
+    out = values[0]
+    for v in values[1:]:
+        out = out + v
+    return out
+
+
 def _deal_rows(f: ir.Table, defs: Definitions) -> list[ir.Table]:
     cur = defs.reporting.currency
-    deal_amt = ibis.literal(f"{cur} ") + _money(f.rc_cents)
+    deal_amt = _text(f"{cur} ", _money(f.rc_cents))
     book_rc = f.book_rc_cents.fill_null(0)
-    label = (
-        ibis.literal("Deal '")
-        + f.name.fill_null(f.deal_id)
-        + "' (closed "
-        + f.close_date.cast("string")
-        + ")"
+    label = _text(
+        "Deal '", f.name.fill_null(f.deal_id), "' (closed ", f.close_date.cast("string"), ")"
     )
     common = dict(
-        crm_record_id=f.deal_id,
-        customer=f.account_name,
-        period=f.close_period,
-        amount_crm_cents=f.rc_cents,
-        key=f.deal_id,
-    )
+        crm_record_id=f.deal_id, customer=f.account_name, period=f.close_period,
+        amount_crm_cents=f.rc_cents, key=f.deal_id,
+    )  # fmt: skip
     with_doc = dict(common, erp_record_id=f.p_doc, amount_erp_cents=book_rc)
     cause = residual_cause(f)
-    at_close_book = book_rc - f.fx_rc_effect
-    out = [
-        _row(
-            f.filter(cause == "missing_in_erp"),
-            "missing_in_erp",
-            **common,
-            amount_erp_cents=ibis.literal(0, "int64"),
-            impact_cents=-f.rc_cents,
-            explanation=label
-            + " for "
-            + deal_amt
-            + " is won but has no sales order, invoice or revenue in the ERP.",
-        ),
-        _row(
-            f.filter(f.dup_ids.notnull()),
-            "duplicate_in_erp",
-            **common,
-            erp_record_id=f.dup_ids,
-            amount_erp_cents=f.dup_rc_cents,
-            impact_cents=f.dup_rc_cents,
-            explanation=label
-            + " has more than one sales order: "
-            + f.p_doc
-            + " and duplicate(s) "
-            + f.dup_ids
-            + " ("
-            + cur
-            + " "
-            + _money(f.dup_rc_cents)
-            + " counted twice).",
-        ),
-        _row(
-            f.filter(f.cm_layer),
-            "erp_adjustment_not_in_crm",
-            **common,
-            erp_record_id=f.cm_ids,
-            amount_erp_cents=book_rc + f.cm_rc_cents,
-            impact_cents=f.cm_rc_cents,
-            explanation=label
-            + " still shows "
-            + deal_amt
-            + "; the ERP credited "
-            + cur
-            + " "
-            + _money(-f.cm_rc_cents)
-            + " ("
-            + f.cm_ids
-            + ") and the CRM never received it.",
-        ),
-        _row(
-            f.filter(f.fx_flag),
-            "fx_difference",
-            **with_doc,
-            impact_cents=f.fx_rc_effect,
-            explanation=label
-            + " in "
-            + f.currency
-            + ": the ERP converted at "
-            + f.p_rate.cast("string")
-            + ", the close-date rate is "
-            + f.rate.cast("string")
-            + ".",
-        ),
-        _row(
-            f.filter(f.unmapped),
-            "unmapped_product_rule",
-            **with_doc,
-            impact_cents=f.unmapped_cents,
-            explanation=label
-            + " has product lines without a recognition rule in the definitions ("
-            + cur
-            + " "
-            + _money(f.unmapped_cents)
-            + " never expected).",
-        ),
-        _row(
-            f.filter(f.stale),
-            "stale_delivery_status",
-            **with_doc,
-            explanation=label
-            + ": the CRM delivery status is '"
-            + f.delivery_status.fill_null("(empty)")
-            + "' while the ERP "
-            + ibis.ifelse(
-                f.erp_shipped.fill_null(False), "shows the goods shipped", "shows no shipment"
-            )
-            + ".",
-        ),
-        _row(
-            f.filter(f.pl_mismatch),
-            "product_line_mismatch",
-            **with_doc,
-            explanation=label
-            + " is "
-            + f.crm_pls
-            + " in the CRM and "
-            + f.erp_pls
-            + " in the ERP ("
-            + f.p_doc
-            + ").",
-        ),
-        _row(
-            f.filter(f.pl_not_synced),
-            "field_not_synced",
-            **with_doc,
-            explanation=label
-            + ": product line is set on one side only (CRM: "
-            + f.crm_pls.fill_null("empty")
-            + "; ERP "
-            + f.p_doc
-            + ": "
-            + f.erp_pls.fill_null("empty")
-            + ").",
-        ),
-        _row(
-            f.filter(f.id_not_synced & ~f.pl_not_synced),
-            "field_not_synced",
-            **with_doc,
-            explanation=label
-            + ": the cross-system id is stamped on one side only (CRM erp_ref "
-            + f.erp_ref.fill_null("empty")
-            + ", ERP crm_deal_ref "
-            + f.p_ref.fill_null("empty")
-            + ").",
-        ),
-        _row(
-            f.filter(f.timing),
-            "sync_timing_gap",
-            **with_doc,
-            explanation=label
-            + " reached the ERP on "
-            + f.p_date.cast("string")
-            + ", in a later period, within the sync lag.",
-        ),
-        _row(
-            f.filter(f.amount_mismatch),
-            "amount_mismatch",
-            **with_doc,
-            impact_cents=at_close_book - f.rc_cents,
-            explanation=label
-            + " is "
-            + deal_amt
-            + " in the CRM and "
-            + cur
-            + " "
-            + _money(book_rc)
-            + " in the ERP ("
-            + f.p_doc
-            + ") with no credit memo to explain it.",
-        ),
+    shipped = ibis.ifelse(
+        f.erp_shipped.fill_null(False), "shows the goods shipped", "shows no shipment"
+    )
+    # fmt: off
+    return [
+        _row(f.filter(cause == "missing_in_erp"), "missing_in_erp", **common,
+             amount_erp_cents=ibis.literal(0, "int64"), impact_cents=-f.rc_cents,
+             explanation=_text(label, " for ", deal_amt,
+                               " is won but has no sales order, invoice or revenue in the ERP.")),
+        _row(f.filter(f.dup_ids.notnull()), "duplicate_in_erp", **common, erp_record_id=f.dup_ids,
+             amount_erp_cents=f.dup_rc_cents, impact_cents=f.dup_rc_cents,
+             explanation=_text(label, " has more than one sales order: ", f.p_doc, " and duplicate(s) ",
+                               f.dup_ids, f" ({cur} ", _money(f.dup_rc_cents), " counted twice).")),
+        _row(f.filter(f.cm_layer), "erp_adjustment_not_in_crm", **common, erp_record_id=f.cm_ids,
+             amount_erp_cents=book_rc + f.cm_rc_cents, impact_cents=f.cm_rc_cents,
+             explanation=_text(label, " still shows ", deal_amt, f"; the ERP credited {cur} ",
+                               _money(-f.cm_rc_cents), " (", f.cm_ids,
+                               ") and the CRM never received it.")),
+        _row(f.filter(f.fx_flag), "fx_difference", **with_doc, impact_cents=f.fx_rc_effect,
+             explanation=_text(label, " in ", f.currency, ": the ERP converted at ",
+                               f.p_rate.cast("string"), ", the close-date rate is ",
+                               f.rate.cast("string"), ".")),
+        _row(f.filter(f.unmapped), "unmapped_product_rule", **with_doc, impact_cents=f.unmapped_cents,
+             explanation=_text(label, " has product lines without a recognition rule in the "
+                               f"definitions ({cur} ", _money(f.unmapped_cents), " never expected).")),
+        _row(f.filter(f.stale), "stale_delivery_status", **with_doc,
+             explanation=_text(label, ": the CRM delivery status is '",
+                               f.delivery_status.fill_null("(empty)"), "' while the ERP ", shipped, ".")),
+        _row(f.filter(f.pl_mismatch), "product_line_mismatch", **with_doc,
+             explanation=_text(label, " is ", f.crm_pls, " in the CRM and ", f.erp_pls,
+                               " in the ERP (", f.p_doc, ").")),
+        _row(f.filter(f.pl_not_synced), "field_not_synced", **with_doc,
+             explanation=_text(label, ": product line is set on one side only (CRM: ",
+                               f.crm_pls.fill_null("empty"), "; ERP ", f.p_doc, ": ",
+                               f.erp_pls.fill_null("empty"), ").")),
+        _row(f.filter(f.id_not_synced & ~f.pl_not_synced), "field_not_synced", **with_doc,
+             explanation=_text(label, ": the cross-system id is stamped on one side only "
+                               "(CRM erp_ref ", f.erp_ref.fill_null("empty"), ", ERP crm_deal_ref ",
+                               f.p_ref.fill_null("empty"), ").")),
+        _row(f.filter(f.timing), "sync_timing_gap", **with_doc,
+             explanation=_text(label, " reached the ERP on ", f.p_date.cast("string"),
+                               ", in a later period, within the sync lag.")),
+        _row(f.filter(f.amount_mismatch), "amount_mismatch", **with_doc,
+             impact_cents=book_rc - f.fx_rc_effect - f.rc_cents,
+             explanation=_text(label, " is ", deal_amt, f" in the CRM and {cur} ", _money(book_rc),
+                               " in the ERP (", f.p_doc, ") with no credit memo to explain it.")),
     ]
-    return out
+    # fmt: on
 
 
 def build_exceptions(backend: Backend, defs: Definitions) -> None:
@@ -249,13 +147,13 @@ def build_exceptions(backend: Backend, defs: Definitions) -> None:
             amount_erp_cents=erp_amt,
             impact_cents=erp_amt,
             key=ibis.literal("erp:") + chains.root_id,
-            explanation=ibis.literal("ERP document ")
-            + chains.d_no.fill_null(chains.root_id)
-            + " has "
-            + defs.reporting.currency
-            + " "
-            + _money(chains.rev_cents)
-            + " of recognized revenue and no CRM deal.",
+            explanation=_text(
+                "ERP document ",
+                chains.d_no.fill_null(chains.root_id),
+                f" has {defs.reporting.currency} ",
+                _money(chains.rev_cents),
+                " of recognized revenue and no CRM deal.",
+            ),
         )
     )
     rows.append(_duplicate_customers(backend))
@@ -294,11 +192,9 @@ def _duplicate_customers(backend: Backend) -> ir.Table:
         erp_record_id=d.ids,
         customer=d.c_name,
         key=ibis.literal("cust:") + d.cluster_id,
-        explanation=ibis.literal("ERP customers ")
-        + d.ids
-        + " are one company ('"
-        + d.c_name
-        + "') under name variants.",
+        explanation=_text(
+            "ERP customers ", d.ids, " are one company ('", d.c_name, "') under name variants."
+        ),
     )
 
 
