@@ -96,7 +96,10 @@ class DuckDBBackend(Backend):
         return self._con.table(name)
 
     def materialize(self, expr: ibis.Table, name: str) -> ibis.Table:
-        return self._con.create_table(name, expr, overwrite=True)
+        # stage tables live for the session only (in memory, spilling to disk when
+        # large): the store keeps the canonical tables and each run's results,
+        # not the scaffolding between them
+        return self._con.create_table(name, expr, overwrite=True, temp=True)
 
     def to_arrow(self, expr: ibis.Table) -> pa.Table:
         return self._con.to_pyarrow(expr)
