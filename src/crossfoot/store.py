@@ -1,8 +1,9 @@
 """The workspace store: one DuckDB file per workspace (``.crossfoot/crossfoot.duckdb``).
 
-It holds the canonical tables and the engine's tables of the latest run, and
-keeps every run's results in ``run_history``, ``run_bridge`` and
-``run_exceptions`` (keyed by ``run_id``) so later runs can be compared.
+It holds the canonical tables of the latest load and keeps every run's
+results in ``run_history``, ``run_bridge`` and ``run_exceptions`` (keyed by
+``run_id``) so later runs can be compared. The engine's stage tables are temp
+tables of the session that computed them.
 """
 
 from __future__ import annotations
