@@ -11,6 +11,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from crossfoot.api import CheckReport, check, run
 from crossfoot.config import Definitions, load_definitions
 from crossfoot.diagnostic.findings import InputFile, RunResult
 from crossfoot.errors import (
@@ -24,7 +25,6 @@ from crossfoot.errors import (
     SourceError,
     StageError,
 )
-from crossfoot.run import CheckReport, check, run
 
 __all__ = [
     "AuthError",

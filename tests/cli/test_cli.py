@@ -78,12 +78,12 @@ def test_unknown_option_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_a_bug_shows_its_traceback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import crossfoot.run
+    import crossfoot.api
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(crossfoot.run, "check", boom)
+    monkeypatch.setattr(crossfoot.api, "check", boom)
     with pytest.raises(RuntimeError, match="bug"):
         invoke(monkeypatch, "check", "-c", str(tmp_path / "x.yaml"))
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from crossfoot.api import run
 from crossfoot.demo import generate
 from crossfoot.diagnostic.findings import RunResult
-from crossfoot.run import run
 
 
 @dataclass(frozen=True)

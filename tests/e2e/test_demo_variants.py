@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from crossfoot.api import run
 from crossfoot.demo import generate
-from crossfoot.run import run
 from tests.e2e.conftest import DemoRun
 
 

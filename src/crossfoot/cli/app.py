@@ -1,4 +1,4 @@
-"""The ``crossfoot`` command: thin Typer commands over ``crossfoot.run``.
+"""The ``crossfoot`` command: thin Typer commands over ``crossfoot.api``.
 
 Errors are handled in one place (``main``): a CrossfootError prints one red
 line and exits with its code; anything else is a bug and shows the traceback.
@@ -73,7 +73,7 @@ def _main(
 @app.command()
 def check(config: ConfigOpt = Path("crossfoot.yaml")) -> None:
     """Validate the definitions and read every input: rows loaded and rejected per file."""
-    from crossfoot.run import check as run_check
+    from crossfoot.api import check as run_check
 
     report = run_check(config)
     console.print(inputs_table(report.inputs))
@@ -97,7 +97,7 @@ def run(
     ] = None,
 ) -> None:
     """Reconcile CRM and ERP and write the outputs (bridge, exceptions, report)."""
-    from crossfoot.run import run as do_run
+    from crossfoot.api import run as do_run
 
     with _progress() as progress:
         result = do_run(config, out, workspace=workspace, progress=progress)  # type: ignore[arg-type]
@@ -113,8 +113,8 @@ def demo(
     deals: Annotated[int, typer.Option(help="Number of deals.")] = 360,
 ) -> None:
     """Generate a sample company with known differences, run on it, print the bridge."""
+    from crossfoot.api import run as do_run
     from crossfoot.demo import generate
-    from crossfoot.run import run as do_run
 
     company = generate(folder, seed=seed, n_deals=deals)
     out = folder / "out"

@@ -1,4 +1,8 @@
-"""The library entry points behind the CLI: check the inputs, run the reconciliation."""
+"""The library entry points behind the CLI: check the inputs, run the reconciliation.
+
+Re-exported as ``crossfoot.check`` and ``crossfoot.run``; the module has its own
+name so that ``crossfoot.run`` is the function, not a module.
+"""
 
 from __future__ import annotations
 
