@@ -38,7 +38,7 @@ print(n)
 
 CROSSFOOT = """
 import sys
-from crossfoot.run import run
+from crossfoot.api import run
 run(sys.argv[1] + "/crossfoot.yaml", sys.argv[1] + "/out", workspace=sys.argv[1] + "/bench.duckdb")
 """
 
