@@ -52,9 +52,7 @@ def _steps(backend: Backend, defs: Definitions, as_of_period: str) -> ir.Table:
         _step(causes, causes.period, causes.cause, causes.cents),
         _step(rev, period_of(rev.date, defs), "erp_revenue", rev.rc_cents),
     ]
-    allsteps = parts[0]
-    for part in parts[1:]:
-        allsteps = allsteps.union(part)
+    allsteps = ibis.union(*parts)
     return allsteps.filter(allsteps.period <= as_of_period).mutate(
         product_line=allsteps.product_line.fill_null(NO_PRODUCT_LINE)
     )
@@ -81,10 +79,7 @@ def _complete(long: ir.Table, by: list[str]) -> ir.Table:
         wide.select(*by, step=ibis.literal(s), kind=ibis.literal(kinds[s]), cents=wide[s])
         for s, _ in BRIDGE_STEPS
     ]
-    out = rows[0]
-    for r in rows[1:]:
-        out = out.union(r)
-    return out
+    return ibis.union(*rows)
 
 
 def build_bridge(backend: Backend, defs: Definitions, as_of_period: str) -> None:

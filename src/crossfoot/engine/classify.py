@@ -102,9 +102,7 @@ def contributions(backend: Backend, defs: Definitions, as_of_period: str) -> ir.
             period=period_of(e.date, defs),
         )
     )
-    out = parts[0]
-    for p in parts[1:]:
-        out = out.union(p)
+    out = ibis.union(*parts)
     out = out.filter(out.period <= as_of_period)
     agg = out.group_by(["key", "cause", "product_line", "period"]).aggregate(
         cents=lambda t: t.cents.sum()

@@ -157,9 +157,7 @@ def build_exceptions(backend: Backend, defs: Definitions) -> None:
         )
     )
     rows.append(_duplicate_customers(backend))
-    out = rows[0]
-    for r in rows[1:]:
-        out = out.union(r)
+    out = ibis.union(*rows)
     ident = (
         out.cause + "|" + out.crm_record_id.fill_null("") + "|" + out.erp_record_id.fill_null("")
     )
