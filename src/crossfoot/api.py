@@ -17,11 +17,14 @@ from crossfoot.config import Definitions, load_definitions
 from crossfoot.diagnostic.collect import collect
 from crossfoot.diagnostic.findings import REJECT_COLUMNS, InputFile, RunResult
 from crossfoot.engine.backend import DuckDBBackend
-from crossfoot.engine.pipeline import reconcile
+from crossfoot.engine.pipeline import STAGE_LABELS, reconcile
 from crossfoot.sources import load_sources
 from crossfoot.store import record_run, workspace_path
 
 Progress = Callable[[str], None]
+
+#: the labels ``run`` reports to its ``progress`` callback, in order
+RUN_STAGES = ("reading inputs", *STAGE_LABELS, "collecting results", "writing outputs")
 
 
 @dataclass(frozen=True)

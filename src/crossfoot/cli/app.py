@@ -7,14 +7,21 @@ line and exits with its code; anything else is a bug and shows the traceback.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from crossfoot import __version__
 from crossfoot.cli.exit_codes import exit_code_for
@@ -37,19 +44,30 @@ ConfigOpt = Annotated[
 
 
 @contextmanager
-def _progress(enabled: bool = True) -> Iterator[object]:
-    if not enabled or not console.is_terminal:
+def _progress() -> Iterator[Callable[[str], None]]:
+    """A progress bar over the stages of a run (``api.RUN_STAGES``), on a terminal only."""
+    from crossfoot.api import RUN_STAGES
+
+    if not console.is_terminal:
         yield lambda label: None
         return
     with Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
         transient=True,
     ) as p:
-        task = p.add_task("starting", total=None)
-        yield lambda label: p.update(task, description=label)
+        task = p.add_task("starting", total=len(RUN_STAGES))
+        started = [False]
+
+        def step(label: str) -> None:
+            p.update(task, description=label, advance=1 if started[0] else 0)
+            started[0] = True
+
+        yield step
 
 
 @app.callback(invoke_without_command=True)
@@ -100,7 +118,7 @@ def run(
     from crossfoot.api import run as do_run
 
     with _progress() as progress:
-        result = do_run(config, out, workspace=workspace, progress=progress)  # type: ignore[arg-type]
+        result = do_run(config, out, workspace=workspace, progress=progress)
     print_run(console, result, out)
 
 
@@ -120,7 +138,7 @@ def demo(
     out = folder / "out"
     console.print(f"Sample company written to [bold]{folder}[/bold] ({company.definitions.name})")
     with _progress() as progress:
-        result = do_run(company.definitions, out, progress=progress)  # type: ignore[arg-type]
+        result = do_run(company.definitions, out, progress=progress)
     print_run(console, result, out)
 
 

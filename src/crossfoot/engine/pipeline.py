@@ -60,22 +60,23 @@ def as_of_period(backend: Backend, defs: Definitions) -> str:
     return str(backend.scalar(period_of(ibis.literal(d, type="date"), defs)))
 
 
+#: what ``reconcile`` reports to ``progress``, in order
+STAGE_LABELS = (*(label for label, _ in STEPS), "causes", "bridge", "exceptions")
+
+
 def reconcile(
     backend: Backend, defs: Definitions, progress: Callable[[str], None] | None = None
 ) -> str:
     """Run every stage on the canonical tables in ``backend``; return the as-of period."""
     period = as_of_period(backend, defs)
-    for label, step in STEPS:
+    steps: tuple[Step, ...] = (
+        *STEPS,
+        ("causes", lambda b, d: contributions(b, d, period)),
+        ("bridge", lambda b, d: build_bridge(b, d, period)),
+        ("exceptions", build_exceptions),
+    )
+    for label, step in steps:
         if progress:
             progress(label)
         step(backend, defs)
-    if progress:
-        progress("causes")
-    contributions(backend, defs, period)
-    if progress:
-        progress("bridge")
-    build_bridge(backend, defs, period)
-    if progress:
-        progress("exceptions")
-    build_exceptions(backend, defs)
     return period
