@@ -97,3 +97,35 @@ def test_demo_runs_end_to_end(
     out = capsys.readouterr().out
     assert "Bridge (USD)" in out and "erp_revenue" in out
     assert (folder / "out" / "report.html").is_file()
+
+
+def test_a_workspace_locked_by_another_process_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+    import sys as _sys
+
+    store = tmp_path / "store.duckdb"
+    holder = subprocess.Popen(
+        [_sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(store)!r}); print('ok', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        assert invoke(monkeypatch, "init", str(tmp_path / "d")) == 0
+        code = invoke(
+            monkeypatch,
+            "run",
+            "-c",
+            str(tmp_path / "d" / "crossfoot.yaml"),
+            "--workspace",
+            str(store),
+        )
+        assert code == 2
+        err = capsys.readouterr().err
+        assert "workspace store cannot be opened" in err and "Traceback" not in err
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, final
 import ibis
 import ibis.expr.types as ir
 
-from crossfoot.errors import StageError
+from crossfoot.errors import InputError, StageError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -85,7 +85,14 @@ class DuckDBBackend(Backend):
         config: dict[str, Any] = {"preserve_insertion_order": True}
         if memory_limit:
             config["memory_limit"] = memory_limit
-        self.raw = duckdb.connect(str(self.path) if self.path else ":memory:", config=config)
+        try:
+            self.raw = duckdb.connect(str(self.path) if self.path else ":memory:", config=config)
+        except duckdb.IOException as exc:  # another process holds the file's lock
+            raise InputError(
+                f"the workspace store cannot be opened ({exc}); is another crossfoot run "
+                "using it? Wait for it, or pass --workspace with another file",
+                location=str(self.path),
+            ) from exc
         self._con = ibis.duckdb.from_connection(self.raw)
 
     @property
