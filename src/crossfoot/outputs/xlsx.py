@@ -142,10 +142,11 @@ def _exception_sheet(sheet: Sheet, table: Rows, f: Formats) -> None:
             widths[col] = max(widths[col], _write_cell(sheet, r, col, value, name, f))
         cause = CAUSE_BY_CODE.get(str(row[cause_col]))
         sheet.write_string(r, len(row), cause.owner if cause else "")
-        for col in range(len(row) + 1, len(columns)):
-            sheet.write_blank(r, col, None, f["editable"])
+    # the worklist columns are empty: a column format shades them without a call per cell
+    editable = range(len(table.columns) + 1, len(columns))
     for col, width in enumerate(widths):
-        sheet.set_column(col, col, min(max(width, WIDTH_MIN), WIDTH_MAX))
+        fmt = f["editable"] if col in editable else None
+        sheet.set_column(col, col, min(max(width, WIDTH_MIN), WIDTH_MAX), fmt)
     last_row = max(len(table.rows), 1)
     status_col = columns.index("status")
     sheet.data_validation(
@@ -157,8 +158,7 @@ def _exception_sheet(sheet: Sheet, table: Rows, f: Formats) -> None:
 
 def _write_cell(sheet: Sheet, row: int, col: int, value: Cell, column: str, f: Formats) -> int:
     """Write one cell with the call for its type; returns its display width in characters."""
-    if value is None:
-        sheet.write_blank(row, col, None)
+    if value is None:  # an empty cell: nothing to write
         return 0
     if column in MONEY_COLUMNS and isinstance(value, Decimal):
         sheet.write_number(row, col, _number(value), f["money"])
