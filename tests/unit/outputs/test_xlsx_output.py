@@ -128,3 +128,15 @@ def test_large_worklists_keep_only_the_per_cause_sheets(
     assert "one sheet per cause" in str(book["Summary"]["A4"].value)
     rows = sum(book[name].max_row - 1 for name in CAUSES_FOUND)
     assert rows == result.exceptions.num_rows
+
+
+def test_worklist_columns_are_shaded_for_editing(workbook: Any) -> None:
+    from openpyxl.utils import get_column_letter
+
+    sheet = workbook["All exceptions"]
+    names = header(sheet)
+    for name in ("status", "assignee", "notes"):
+        letter = get_column_letter(names.index(name) + 1)
+        assert sheet.column_dimensions[letter].fill.fgColor.rgb == "FFFFF8DC", name
+    cause_letter = get_column_letter(names.index("cause") + 1)
+    assert sheet.column_dimensions[cause_letter].fill.fgColor.rgb != "FFFFF8DC"
