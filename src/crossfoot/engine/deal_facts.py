@@ -15,7 +15,7 @@ from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
 from crossfoot.engine.match_deals import within_tolerance_cents
 from crossfoot.engine.periods import period_of
-from crossfoot.engine.schedule import _rule_columns
+from crossfoot.engine.schedule import rule_columns
 
 
 def deal_roots(backend: Backend) -> ir.Table:
@@ -91,7 +91,7 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
     )
 
     # product lines: CRM lines of the deal vs revenue lines of its primary document
-    rules = _rule_columns(backend.table("line_value"), defs)
+    rules = rule_columns(backend.table("line_value"), defs)
     crm_rules = rules.group_by("deal_id").aggregate(
         unmapped=lambda t: (t.product_line.notnull() & (t.rule == "none")).any(),
         unmapped_cents=lambda t: ibis.ifelse(

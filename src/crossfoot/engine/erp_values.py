@@ -9,37 +9,25 @@ document's rate, with the deal and chain its document belongs to.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import ibis
 import ibis.expr.types as ir
 
 from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
-from crossfoot.engine.fx import require_rates, with_fallback_rate
+from crossfoot.engine.fx import require_rates, with_conversion_rate
 from crossfoot.engine.money import convert_cents, to_cents
-from crossfoot.model.schema import RATE
-
-
-def _own_rate(t: ir.Table, rc: str) -> ir.Value:
-    one = ibis.literal(Decimal(1), type=RATE)
-    return ibis.ifelse(t.currency == rc, one, ibis.coalesce(t.exchange_rate, t.file_rate))
 
 
 def doc_values(backend: Backend, defs: Definitions) -> ir.Table:
     rc = defs.reporting.currency
-    doc = with_fallback_rate(
-        backend.table("document"),
-        backend.table("fx_ranges"),
-        own_rate="exchange_rate",
-        currency="currency",
-        on_date="date",
-        reporting_currency=rc,
-    )
-    rate = _own_rate(doc, rc)
+    doc = with_conversion_rate(
+        backend.table("document"), backend.table("fx_ranges"), own_rate="exchange_rate",
+        currency="currency", on_date="date", reporting_currency=rc, name="doc_rate",
+    )  # fmt: skip
+    rate = doc.doc_rate
     cents = to_cents(doc.amount)
     dd = backend.table("doc_deal")
-    out = doc.mutate(doc_rate=rate, cents=cents, rc_cents=convert_cents(cents, rate)).join(
+    out = doc.mutate(cents=cents, rc_cents=convert_cents(cents, rate)).join(
         dd.select("doc_id", "root_id", "root_type", "deal_id", "method"), "doc_id"
     )
     return backend.run_stage(
@@ -76,16 +64,11 @@ def revenue_values(backend: Backend, defs: Definitions) -> ir.Table:
         r_customer="customer_id",
     )
     j = rev.left_join(dv, rev.doc_id == dv.r_doc)
-    j = with_fallback_rate(
-        j,
-        backend.table("fx_ranges"),
-        own_rate="r_rate",
-        currency="currency",
-        on_date="date",
+    j = with_conversion_rate(
+        j, backend.table("fx_ranges"), own_rate="r_rate", currency="currency", on_date="date",
         reporting_currency=rc,
-    )
-    one = ibis.literal(Decimal(1), type=RATE)
-    rate = ibis.ifelse(j.currency == rc, one, ibis.coalesce(j.r_rate, j.file_rate))
+    )  # fmt: skip
+    rate = j.rate
     cents = to_cents(j.amount)
     out = backend.run_stage(
         "revenue_value",

@@ -68,27 +68,33 @@ def with_rate(
     return joined.mutate(**{name: rate}).drop("_cur", "_from", "_to", "_rate")
 
 
-def with_fallback_rate(
+def with_conversion_rate(
     table: ir.Table,
     ranges: ir.Table,
     *,
-    own_rate: str,
     currency: str,
     on_date: str,
     reporting_currency: str,
+    own_rate: str | None = None,
+    name: str = "rate",
 ) -> ir.Table:
-    """Add ``file_rate`` only where a foreign-currency row lacks its own rate.
+    """Add ``name``: the rate to the reporting currency of each row.
 
-    The range join is the expensive part of a conversion; documents almost
-    always carry their own rate, so only the few rows without one take it.
+    1 for the reporting currency; else the row's own rate (``own_rate``, e.g. a
+    document's exchange rate) when it has one; else the rates file on
+    ``on_date`` (null when it has none). The range join is the expensive part,
+    so only the rows that need it take it.
     """
-    needs = (table[currency] != reporting_currency) & table[own_rate].isnull()
-    fallback = with_rate(
+    own = table[own_rate] if own_rate else ibis.null(RATE)
+    needs = (table[currency] != reporting_currency) & own.isnull()
+    from_file = with_rate(
         table.filter(needs), ranges, currency=currency, on_date=on_date,
-        reporting_currency=reporting_currency, name="file_rate",
+        reporting_currency=reporting_currency, name=name,
     )  # fmt: skip
-    rest = table.filter(~needs.fill_null(False)).mutate(file_rate=ibis.null(RATE))
-    return rest.union(fallback.select(*rest.columns))
+    one = ibis.literal(Decimal(1), type=RATE)
+    rest = table.filter(~needs.fill_null(False))
+    rest = rest.mutate(**{name: ibis.ifelse(rest[currency] == reporting_currency, one, own)})
+    return rest.union(from_file.select(*rest.columns))
 
 
 def require_rates(

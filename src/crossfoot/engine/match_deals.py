@@ -67,10 +67,9 @@ def match_deals(backend: Backend, defs: Definitions) -> None:
         document.join(deal, deal.erp_ref == document.doc_id),
         document.join(deal, deal.erp_ref == document.number),
     ]
-    id_hits = pairs[0].select(doc_id=document.doc_id, deal_id=deal.deal_id)
-    for p in pairs[1:]:
-        id_hits = id_hits.union(p.select(doc_id=document.doc_id, deal_id=deal.deal_id))
-    id_hits = id_hits.distinct()
+    id_hits = ibis.union(
+        *(p.select(doc_id=document.doc_id, deal_id=deal.deal_id) for p in pairs), distinct=True
+    )
     hits = id_hits.join(chain, "doc_id")
     # the root's own id wins; otherwise the smallest deal id any chain member names
     ranked = hits.mutate(

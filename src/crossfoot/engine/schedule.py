@@ -10,17 +10,14 @@ piece is rounded half-up to the cent and the last piece takes the residue.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import ibis
 import ibis.expr.types as ir
 
 from crossfoot.config import Definitions, PointInTime, Ratable
 from crossfoot.engine.backend import Backend
-from crossfoot.engine.fx import require_rates, with_fallback_rate
+from crossfoot.engine.fx import require_rates, with_conversion_rate
 from crossfoot.engine.money import convert_cents, div_half_up, to_cents
 from crossfoot.engine.periods import month_start
-from crossfoot.model.schema import RATE
 
 DEFAULT_TERM_MONTHS = 12
 
@@ -29,13 +26,10 @@ def deal_values(backend: Backend, defs: Definitions) -> ir.Table:
     deal = backend.table("deal").join(backend.table("deal_class"), "deal_id")
     won = deal.filter(deal.stage_class.isin(["won", "won_not_booked"]))
     rc = defs.reporting.currency
-    rated = with_fallback_rate(
-        won.mutate(_own=ibis.null(RATE)), backend.table("fx_ranges"), own_rate="_own",
-        currency="currency", on_date="close_date", reporting_currency=rc,
+    rated = with_conversion_rate(
+        won, backend.table("fx_ranges"), currency="currency", on_date="close_date",
+        reporting_currency=rc,
     )  # fmt: skip
-    rated = rated.mutate(
-        rate=ibis.ifelse(rated.currency == rc, ibis.literal(Decimal(1), type=RATE), rated.file_rate)
-    )
     cents = to_cents(rated.amount)
     out = backend.run_stage(
         "deal_value",
@@ -104,7 +98,9 @@ def line_values(backend: Backend) -> ir.Table:
     )
 
 
-def _rule_columns(t: ir.Table, defs: Definitions) -> ir.Table:
+def rule_columns(t: ir.Table, defs: Definitions) -> ir.Table:
+    """Add each line's recognition rule from the definitions: ``rule`` (at_close,
+    at_delivery, ratable or none), ``convention`` and ``term_months``."""
     kinds: dict[str, str] = {}
     conventions: dict[str, str] = {}
     terms: dict[str, int] = {}
@@ -152,7 +148,7 @@ def _delivery_dates(backend: Backend, defs: Definitions) -> ir.Table:
 
 def expected_revenue(backend: Backend, defs: Definitions) -> ir.Table:
     dv = backend.table("deal_value").filter(lambda t: t.stage_class == "won")
-    lv = _rule_columns(backend.table("line_value"), defs)
+    lv = rule_columns(backend.table("line_value"), defs)
     lv = lv.join(dv.select("deal_id", "close_date"), "deal_id").join(
         _delivery_dates(backend, defs), "deal_id"
     )
