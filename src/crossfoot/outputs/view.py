@@ -209,9 +209,9 @@ NOT_NULL_MONEY = frozenset({"amount", "impact"})
 def _rows(table: pa.Table, name: str, columns: tuple[str, ...], key: SortKey | None) -> Rows:
     """The contract columns of ``table``, checked and sorted; extra columns are ignored.
 
-    ``key=None`` sorts by every column in order inside Arrow (nulls first): the
-    same total order as ``_natural_key`` for typed columns, at C speed, for the
-    large tables (matches, rejects, effects).
+    ``key=None`` sorts by every column in order inside Arrow (nulls first, then
+    by value): a total order at C speed, for the large tables (matches,
+    rejects, effects).
     """
     import pyarrow as pa
 
@@ -257,8 +257,3 @@ def _bridge_key(row: tuple[Cell, ...]) -> tuple[Any, ...]:
 def _exception_key(row: tuple[Cell, ...]) -> tuple[Any, ...]:
     cause, impact = str(row[1]), _money(row[10])
     return (cause_rank(cause), cause, -abs(impact), _sort_value(row[0]))
-
-
-def _natural_key(row: tuple[Cell, ...]) -> tuple[tuple[int, Decimal, str], ...]:
-    """Every column in order: a total order, so equal inputs give equal files."""
-    return tuple(_sort_value(v) for v in row)
