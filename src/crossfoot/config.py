@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from crossfoot.calendars import week_year_starts
 from crossfoot.errors import ConfigError
 
 StageClass = Literal["open", "won", "won_not_booked", "lost"]
@@ -53,8 +54,11 @@ class _Model(BaseModel):
 class Reporting(_Model):
     currency: str = "USD"
     period: Literal["month", "quarter"] = "month"
-    fiscal_calendar: Literal["calendar"] = "calendar"
+    fiscal_calendar: Literal["calendar", "4-4-5", "4-5-4", "5-4-4"] = "calendar"
+    #: the first day of a fiscal year (any one); calendar: the first of a month
     fiscal_year_start: date | None = None
+    #: 52-53-week years end on the weekday nearest to a month's end, or the last one in it
+    fiscal_year_end: Literal["nearest", "last"] = "nearest"
     #: last day the numbers cover; default: the last day of the latest ERP revenue period
     as_of: date | None = None
 
@@ -64,6 +68,24 @@ class Reporting(_Model):
         if not re.fullmatch(r"[A-Z]{3}", v):
             raise ValueError(f"{v!r} is not a three-letter ISO 4217 currency code such as USD")
         return v
+
+    @model_validator(mode="after")
+    def _fiscal_year(self) -> Reporting:
+        start = self.fiscal_year_start
+        if self.fiscal_calendar == "calendar":
+            if start is not None and start.day != 1:
+                raise ValueError(
+                    f"fiscal_year_start {start} must be the first day of a month "
+                    "for a calendar-month fiscal calendar"
+                )
+            return self
+        if start is None:
+            raise ValueError(
+                f"fiscal_calendar {self.fiscal_calendar} needs fiscal_year_start: "
+                "the first day of any of its fiscal years"
+            )
+        week_year_starts(start, self.fiscal_year_end)
+        return self
 
 
 class _System(_Model):
@@ -115,7 +137,22 @@ class ErpSystem(_System):
         return _check_fields(v, ERP_MAPPABLE)
 
 
-class PointInTime(_Model):
+def _exact(v: Any) -> Any:
+    """YAML reads 1.00 as a float; go through str so 0.005 stays exactly 0.005."""
+    return Decimal(str(v)) if isinstance(v, float) else v
+
+
+class _Rule(_Model):
+    #: SSP of a unit as a percentage of its list price (price book), for relative-SSP allocation
+    ssp_percent_of_list: Decimal | None = Field(default=None, gt=0, decimal_places=2)
+    #: the line carries all variable consideration (usage, royalty): it keeps its own price
+    #: and is left out of the relative-SSP allocation of the fixed price
+    variable_consideration: bool = False
+
+    _decimal = field_validator("ssp_percent_of_list", mode="before")(lambda cls, v: _exact(v))
+
+
+class PointInTime(_Rule):
     rule: Literal["point_in_time"]
     at: Literal["close", "delivery"] = "close"
 
@@ -127,9 +164,12 @@ class PointInTime(_Model):
         return data
 
 
-class Ratable(_Model):
+Convention = Literal["daily", "monthly", "month30", "full_months"]
+
+
+class Ratable(_Rule):
     rule: Literal["ratable"]
-    convention: Literal["daily", "monthly"] = "daily"
+    convention: Convention = "daily"
     term_months: int | None = Field(
         default=None, gt=0, description="term from the close date when a line has no service dates"
     )
@@ -145,11 +185,22 @@ class Tolerances(_Model):
     sync_lag_days: int = Field(default=7, ge=0)
     name_similarity: Decimal = Field(default=Decimal("0.88"), ge=0, le=1)
 
-    @field_validator("amount_abs", "amount_rel", mode="before")
+    _decimal = field_validator("amount_abs", "amount_rel", mode="before")(lambda cls, v: _exact(v))
+
+
+class Allocation(_Model):
+    """How a deal's price is spread over its lines (ASC 606 / IFRS 15 step 4)."""
+
+    #: line_amount: each line keeps its own price; relative_ssp: the price is allocated
+    #: by relative standalone selling price
+    method: Literal["line_amount", "relative_ssp"] = "line_amount"
+    #: one unit's standalone selling price per product code, in the reporting currency
+    ssp: dict[str, Annotated[Decimal, Field(gt=0)]] = Field(default_factory=dict)
+
+    @field_validator("ssp", mode="before")
     @classmethod
-    def _no_float(cls, v: Any) -> Any:
-        # YAML reads 1.00 as a float; go through str so 0.005 stays exactly 0.005
-        return Decimal(str(v)) if isinstance(v, float) else v
+    def _ssp_exact(cls, v: Any) -> Any:
+        return {k: _exact(x) for k, x in v.items()} if isinstance(v, dict) else v
 
 
 class Definitions(_Model):
@@ -160,6 +211,7 @@ class Definitions(_Model):
     fx_rates: str | None = None
     stages: dict[str, StageClass]
     product_lines: dict[str, ProductRule] = Field(default_factory=dict)
+    allocation: Allocation = Allocation()
     delivered_values: tuple[str, ...] = DEFAULT_DELIVERED
     tolerances: Tolerances = Tolerances()
 

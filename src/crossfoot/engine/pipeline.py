@@ -12,6 +12,7 @@ from datetime import date
 import ibis
 
 from crossfoot.config import Definitions
+from crossfoot.engine.allocation import line_values
 from crossfoot.engine.backend import Backend
 from crossfoot.engine.bridge import build_bridge
 from crossfoot.engine.classify import contributions
@@ -22,7 +23,7 @@ from crossfoot.engine.fx import rate_ranges
 from crossfoot.engine.match_accounts import match_accounts
 from crossfoot.engine.match_deals import match_deals
 from crossfoot.engine.periods import period_of
-from crossfoot.engine.schedule import deal_values, expected_revenue, line_values
+from crossfoot.engine.schedule import deal_values, expected_revenue
 
 Step = tuple[str, Callable[[Backend, Definitions], object]]
 
@@ -42,7 +43,7 @@ STEPS: tuple[Step, ...] = (
     ("deal values", deal_values),
     ("document values", doc_values),
     ("revenue values", revenue_values),
-    ("line allocation", lambda b, d: line_values(b)),
+    ("line allocation", line_values),
     ("expected revenue", _expected),
     ("deal documents", lambda b, d: deal_roots(b)),
     ("deal facts", deal_facts),

@@ -1,8 +1,7 @@
 """Expected revenue from the CRM under the definitions (SPEC §4, §6).
 
 ``deal_value``: won and won-not-booked deals in the reporting currency, at the
-close date's rate. ``line_value``: each deal's amount allocated over its lines
-by line amount (largest remainder, so the lines sum to the deal to the cent).
+close date's rate (their lines' shares are in :mod:`crossfoot.engine.allocation`).
 ``expected``: one row per line and recognition date for booked deals, by the
 line's product-line rule. Every schedule sums exactly to its line's value: each
 piece is rounded half-up to the cent and the last piece takes the residue.
@@ -16,8 +15,9 @@ import ibis.expr.types as ir
 from crossfoot.config import Definitions, PointInTime, Ratable
 from crossfoot.engine.backend import Backend
 from crossfoot.engine.fx import require_rates, with_conversion_rate
-from crossfoot.engine.money import convert_cents, div_half_up, to_cents
-from crossfoot.engine.periods import month_start
+from crossfoot.engine.money import convert_cents, to_cents
+from crossfoot.engine.periods import Calendar
+from crossfoot.engine.ratable import ratable_schedule
 
 DEFAULT_TERM_MONTHS = 12
 
@@ -53,49 +53,6 @@ def deal_values(backend: Backend, defs: Definitions) -> ir.Table:
         backend, out, what="the deal", currency=defs.reporting.currency, hint="closed with no"
     )
     return out
-
-
-def line_values(backend: Backend) -> ir.Table:
-    """Allocate each deal's reporting-currency amount over its lines (largest remainder)."""
-    dv = backend.table("deal_value")
-    lines = backend.table("deal_line")
-    real = lines.join(dv.select("deal_id"), "deal_id").select(
-        "deal_id",
-        "line_id",
-        "product_line",
-        "service_start",
-        "service_end",
-        weight=to_cents(lines.amount).abs(),
-    )
-    bare = dv.filter(~dv.deal_id.isin(lines.deal_id)).select(
-        deal_id=dv.deal_id,
-        line_id=dv.deal_id,
-        product_line=ibis.null("string"),
-        service_start=ibis.null("date"),
-        service_end=ibis.null("date"),
-        weight=ibis.literal(1, "int64"),
-    )
-    all_lines = real.union(bare).join(dv.select("deal_id", "rc_cents"), "deal_id")
-    g = ibis.window(group_by=all_lines.deal_id)
-    total_w = all_lines.weight.sum().over(g)
-    n = all_lines.count().over(g)
-    # all-zero lines share equally
-    w = ibis.ifelse(total_w == 0, ibis.literal(1, "int64"), all_lines.weight)
-    tw = ibis.ifelse(total_w == 0, n, total_w)
-    floor_share = (all_lines.rc_cents * w) // tw
-    step = all_lines.mutate(
-        floor_share=floor_share, rem=(all_lines.rc_cents * w) - floor_share * tw
-    )
-    g2 = ibis.window(group_by=step.deal_id)
-    short = step.rc_cents - step.floor_share.sum().over(g2)
-    order = ibis.row_number().over(group_by=step.deal_id, order_by=[step.rem.desc(), step.line_id])
-    alloc = step.floor_share + ibis.ifelse(order < short, 1, 0)
-    return backend.run_stage(
-        "line_value",
-        step.select(
-            "deal_id", "line_id", "product_line", "service_start", "service_end", alloc_cents=alloc
-        ),
-    )
 
 
 def rule_columns(t: ir.Table, defs: Definitions) -> ir.Table:
@@ -159,35 +116,5 @@ def expected_revenue(backend: Backend, defs: Definitions) -> ir.Table:
     at_delivery = lv.filter((lv.rule == "at_delivery") & lv.delivered_on.notnull()).select(
         *cols, date=lv.delivered_on, cents=lv.alloc_cents
     )
-    return at_close.union(at_delivery).union(_ratable(lv.filter(lv.rule == "ratable")))
-
-
-def _ratable(lv: ir.Table) -> ir.Table:
-    start = ibis.coalesce(lv.service_start, lv.close_date)
-    term_end = start + lv.term_months.as_interval("M") - ibis.interval(days=1)
-    end = ibis.greatest(ibis.coalesce(lv.service_end, term_end), start)
-    t = lv.mutate(start=start, end=end)
-    n_months = t.end.delta(t.start, unit="month") + 1
-    t = t.mutate(k=ibis.range(0, n_months).unnest())
-    m_first = month_start(t.start) + t.k.as_interval("M")
-    m_last = m_first + ibis.interval(months=1) - ibis.interval(days=1)
-    lo = ibis.greatest(t.start, m_first)
-    hi = ibis.least(t.end, m_last)
-    overlap = hi.delta(lo, unit="day") + 1
-    days_in_month = m_last.delta(m_first, unit="day") + 1
-    total_days = t.end.delta(t.start, unit="day") + 1
-    months = ibis.greatest(
-        (t.end + ibis.interval(days=1)).delta(t.start, unit="month"), ibis.literal(1, "int64")
-    )
-    daily = div_half_up(t.alloc_cents * overlap, total_days)
-    monthly = ibis.ifelse(
-        overlap == days_in_month,
-        div_half_up(t.alloc_cents, months),
-        div_half_up(t.alloc_cents * overlap, months * days_in_month),
-    )
-    piece = ibis.ifelse(t.convention == "monthly", monthly, daily)
-    p = t.mutate(date=m_first, piece=piece, last=(t.k == n_months - 1))
-    w = ibis.window(group_by=[p.deal_id, p.line_id])
-    before_last = ibis.ifelse(p["last"], 0, p.piece).sum().over(w)
-    cents = ibis.ifelse(p["last"], p.alloc_cents - before_last, p.piece)
-    return p.select("deal_id", "line_id", "product_line", "rule", date=p.date, cents=cents)
+    ratable = ratable_schedule(lv.filter(lv.rule == "ratable"), Calendar.of(defs.reporting))
+    return at_close.union(at_delivery).union(ratable)

@@ -140,6 +140,7 @@ SALESFORCE = SystemMap(
                 F("product_line", ("Product2.Family",)),
                 F("quantity", ("OpportunityLineItem.Quantity",), "quantity"),
                 F("unit_price", ("OpportunityLineItem.UnitPrice",), "quantity"),
+                F("list_price", ("OpportunityLineItem.ListPrice",), "quantity"),
                 F("amount", ("OpportunityLineItem.TotalPrice",), "money", True),
                 F("service_start", ("OpportunityLineItem.ServiceDate",), "date"),
                 F("service_end", (), "date"),

@@ -57,7 +57,8 @@ DEAL_LINE = _schema(
         "product_code": "string",
         "product_line": "string",
         "quantity": QUANTITY,
-        "unit_price": QUANTITY,
+        "unit_price": QUANTITY,  # the price sold at, per unit
+        "list_price": QUANTITY,  # the price book's price per unit (an SSP source)
         "amount": MONEY,
         "service_start": "date",
         "service_end": "date",

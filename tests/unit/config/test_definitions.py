@@ -86,7 +86,7 @@ def test_the_spec_example_loads(tmp_path: Path) -> None:
         (
             "convention: daily",
             "convention: weekly",
-            r":33 product_lines.Subscription.convention: 'weekly'.*'daily' or 'monthly'",
+            r":33 product_lines.Subscription.convention: 'weekly'.*'month30' or 'full_months'",
         ),
         (
             "at: delivery",

@@ -6,11 +6,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import ibis
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crossfoot.config import Reporting
 from crossfoot.engine.backend import DuckDBBackend
-from crossfoot.engine.schedule import _ratable
+from crossfoot.engine.periods import Calendar
+from crossfoot.engine.ratable import ratable_schedule
 
 _BACKEND = DuckDBBackend()
 
@@ -46,7 +49,7 @@ def schedule(lines: list[dict[str, object]]) -> list[dict[str, object]]:
             "convention": "string",
         },
     )
-    out = _BACKEND.to_arrow(_ratable(t).order_by(["line_id", "date"]))
+    out = _BACKEND.to_arrow(ratable_schedule(t, Calendar.of(Reporting())).order_by(["line_id", "date"]))
     return out.to_pylist()
 
 
@@ -83,14 +86,15 @@ def test_daily_residue_goes_to_the_last_period() -> None:
     assert [r["cents"] for r in rows] == [6_667, 3_333]
 
 
-@settings(max_examples=25, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None)
 @given(
     st.lists(
         st.tuples(
             st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
             st.integers(min_value=0, max_value=1200),
             st.integers(min_value=-(10**10), max_value=10**10),
-            st.sampled_from(["daily", "monthly"]),
+            st.sampled_from(["daily", "monthly", "month30", "full_months"]),
         ),
         min_size=1,
         max_size=8,
@@ -109,3 +113,34 @@ def test_schedules_sum_exactly_and_stay_inside_the_term(
         assert sum(r["cents"] for r in mine) == line["cents"]
         first = line["start"].replace(day=1)  # type: ignore[attr-defined]
         assert all(first <= r["date"] <= line["end"] for r in mine)
+
+
+def test_full_months_snaps_the_start_to_the_first_of_its_month() -> None:
+    # 1,000 over 12 months from 2017-01-07: Jan..Dec 2017 at 83.33, the residue in December
+    rows = schedule(
+        [{"start": date(2017, 1, 7), "end": date(2018, 1, 6), "cents": 100_000,
+          "convention": "full_months"}]
+    )  # fmt: skip
+    assert [r["date"] for r in rows] == [date(2017, m, 1) for m in range(1, 13)]
+    assert [r["cents"] for r in rows] == [8_333] * 11 + [8_337]
+
+
+def test_month30_counts_every_month_as_30_days() -> None:
+    # 1,000 from 2017-01-07 to 2018-01-06 on a 30/360 basis: January has 24 days
+    # (7..30), eleven whole months 30 each, January 2018 six: 360 in all.
+    # 1,000 x 24/360 = 66.67; 1,000 x 30/360 = 83.33; the residue 16.70 is last.
+    rows = schedule(
+        [{"start": date(2017, 1, 7), "end": date(2018, 1, 6), "cents": 100_000,
+          "convention": "month30"}]
+    )  # fmt: skip
+    got = [Decimal(r["cents"]).scaleb(-2) for r in rows]
+    assert got == [Decimal("66.67")] + [Decimal("83.33")] * 11 + [Decimal("16.70")]
+
+
+def test_month30_gives_february_a_whole_month() -> None:
+    # a quarter from 2026-01-01: 30 + 30 + 30 days, so 300.00 is 100.00 a month
+    rows = schedule(
+        [{"start": date(2026, 1, 1), "end": date(2026, 3, 31), "cents": 30_000,
+          "convention": "month30"}]
+    )  # fmt: skip
+    assert [r["cents"] for r in rows] == [10_000, 10_000, 10_000]
