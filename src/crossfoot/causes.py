@@ -119,6 +119,14 @@ CAUSES: tuple[Cause, ...] = (
         "finance",
         1,
     ),
+    Cause(
+        "definition_drift",
+        "ERP recognizes under another rule",
+        "the ERP recognizes a product line under another rule or convention than the definitions",
+        "Agree which rule is right: correct the ERP's revenue rule for the product line, or the definitions",
+        "finance",
+        1,
+    ),
 )
 
 CAUSE_BY_CODE = {c.code: c for c in CAUSES}

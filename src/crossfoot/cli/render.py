@@ -74,6 +74,12 @@ def causes_table(result: RunResult, top: int = 5) -> Table:
 def print_run(console: Console, result: RunResult, out_dir: Path | None) -> None:
     console.print(bridge_table(result))
     console.print(causes_table(result))
+    for d in result.definition_drift:
+        console.print(
+            f"[yellow]Definition drift[/yellow]: the ERP recognizes {d.product_line} as "
+            f"{d.inferred}, the definitions say {d.defined}; {result.currency} {money(d.moved)} "
+            "is in other periods."
+        )
     rejected = result.rejects.num_rows
     console.print(
         f"{result.exceptions.num_rows} exceptions, {rejected} rejected input rows"

@@ -26,7 +26,9 @@ from typing import Literal
 
 from crossfoot.causes import CAUSE_CODES
 from crossfoot.demo import inject
-from crossfoot.demo.catalog import FxRates
+from crossfoot.demo import schedule_oracle as oracle
+from crossfoot.demo.catalog import SUPPORT, FxRates
+from crossfoot.demo.ledger import AS_OF
 from crossfoot.demo.records import Customer, Txn
 from crossfoot.demo.world import World
 from crossfoot.demo.writers import (
@@ -100,6 +102,7 @@ def _generate(out_dir: Path, seed: int, n_deals: int, erp_format: str) -> DemoCo
     w.build_accounts(round(n_deals / 3))
     _deals(w, n_deals)
     _erp_only(w)
+    _definition_drift(w)
     w.ledger.number()
     labels = _labels(w)
 
@@ -170,6 +173,25 @@ def _erp_only(w: World) -> None:
     chosen = w.rng.sample(candidates, 2 * k)
     inject.missing_in_crm(w, chosen[:k])
     inject.duplicate_customers(w, chosen[k:])
+
+
+def _definition_drift(w: World) -> None:
+    """The definitions say Support is daily; the ERP's rule is monthly (``ledger.erp_schedule``).
+
+    Every booked deal the ERP has, with a Support line whose two schedules differ by
+    the as-of date, is a ``definition_drift`` difference.
+    """
+    for deal in w.deals:
+        if deal.stage != "Closed Won" or deal.role == "missing_in_erp":
+            continue
+        for line in deal.lines:
+            if line.product.family != SUPPORT or line.start is None or line.end is None:
+                continue
+            as_defined = oracle.until(oracle.daily(line.amount, line.start, line.end), AS_OF)
+            as_erp = oracle.until(oracle.monthly(line.amount, line.start, line.end), AS_OF)
+            if as_defined != as_erp:
+                w.label("definition_drift", deal, [], "Support: ERP monthly, definitions daily")
+                break
 
 
 def _erp_id(record: Txn | Customer) -> str:

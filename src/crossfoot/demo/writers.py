@@ -376,9 +376,10 @@ stages:
   Negotiation: open
   "*": open
 # "Data Add-on" is sold but has no rule yet (finance has not agreed one).
+# Support says daily; the ERP's revenue rule for it is monthly (definition drift).
 product_lines:
   Subscription: {rule: ratable, convention: daily}
-  Support: {rule: ratable, convention: monthly}
+  Support: {rule: ratable, convention: daily}
   Hardware: {rule: point_in_time, at: delivery}
   Services: {rule: point_in_time, at: close}
 tolerances:

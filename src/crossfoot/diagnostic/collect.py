@@ -16,11 +16,12 @@ from crossfoot.diagnostic.findings import (
     EXCEPTION_COLUMNS,
     MATCH_COLUMNS,
     REJECT_COLUMNS,
+    DriftFinding,
     InputFile,
     RunResult,
 )
 from crossfoot.engine.backend import Backend
-from crossfoot.engine.money import from_cents
+from crossfoot.engine.money import cents_to_decimal, from_cents
 
 
 def _bridge(t: ir.Table, defs: Definitions, extra: tuple[str, ...] = ()) -> ir.Table:
@@ -112,4 +113,21 @@ def collect(
         matches=arrow(_matches(backend)),
         rejects=arrow(rejects.select(*REJECT_COLUMNS)),
         notes=notes,
+        definition_drift=_drift(backend),
+    )
+
+
+def _drift(backend: Backend) -> tuple[DriftFinding, ...]:
+    rows = backend.to_arrow(backend.table("drift").order_by("product_line")).to_pylist()
+    return tuple(
+        DriftFinding(
+            product_line=r["product_line"],
+            defined=r["defined"],
+            inferred=r["inferred"],
+            deals_compared=r["deals_compared"],
+            defined_fit=cents_to_decimal(r["defined_fit_cents"]),
+            inferred_fit=cents_to_decimal(r["inferred_fit_cents"]),
+            moved=cents_to_decimal(r["moved_cents"]),
+        )
+        for r in rows
     )

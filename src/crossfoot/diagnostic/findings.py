@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -61,6 +62,19 @@ class InputFile:
 
 
 @dataclass(frozen=True)
+class DriftFinding:
+    """A product line the ERP recognizes under another rule than the definitions say."""
+
+    product_line: str
+    defined: str  # e.g. "ratable daily"
+    inferred: str  # what the ERP's revenue fits best
+    deals_compared: int  # clean matched deals the rules were fitted on
+    defined_fit: Decimal  # Σ|ERP − schedule| over those deals, under each rule
+    inferred_fit: Decimal
+    moved: Decimal  # revenue the two rules put in different periods, up to the as-of period
+
+
+@dataclass(frozen=True)
 class RunResult:
     version: str
     company: str
@@ -79,3 +93,4 @@ class RunResult:
     matches: pa.Table  # MATCH_COLUMNS
     rejects: pa.Table  # REJECT_COLUMNS
     notes: tuple[str, ...] = field(default_factory=tuple)
+    definition_drift: tuple[DriftFinding, ...] = field(default_factory=tuple)

@@ -1,8 +1,10 @@
 """Causes (SPEC §6): every difference between expected and ERP revenue gets one cause.
 
 Money is attributed in layers at the grain (deal, product line, period):
-revenue on duplicate documents, on credit memos the CRM never saw and the rate
-effect of a document's own exchange rate are each measured directly; what is
+revenue on duplicate documents, on credit memos the CRM never saw, the rate
+effect of a document's own exchange rate and the periods a drifting product
+line's ERP rule moves revenue between (:mod:`crossfoot.engine.drift`) are each
+measured directly; what is
 left of a deal's difference (ERP revenue − expected revenue) goes to the deal's
 first cause in ``RESIDUAL_ORDER``, and to ``unexplained`` when it has none.
 Revenue without a deal is ``missing_in_crm``; a won deal without documents is
@@ -102,6 +104,14 @@ def contributions(backend: Backend, defs: Definitions, as_of_period: str) -> ir.
             period=period_of(e.date, defs),
         )
     )
+    # a drifting product line: what the ERP's own rule moves between periods is
+    # definition_drift, and no longer part of the deal's residual cause
+    d = backend.table("drift_effect").join(f, "deal_id")
+    for cause, sign in ((ibis.literal("definition_drift"), 1), (d.f_cause, -1)):
+        parts.append(
+            d.select(key=d.deal_id, cause=cause, cents=d.cents * sign, product_line=d[pl],
+                     period=d.period)
+        )  # fmt: skip
     out = ibis.union(*parts)
     out = out.filter(out.period <= as_of_period)
     agg = out.group_by(["key", "cause", "product_line", "period"]).aggregate(

@@ -124,6 +124,7 @@ def build_exceptions(backend: Backend, defs: Definitions) -> None:
         )
     )
     rows = _deal_rows(f, defs)
+    rows.append(_drift_rows(backend, f, defs))
 
     # revenue with no deal: one exception per ERP chain
     nodeal = rev.filter(rev.deal_id.isnull())
@@ -165,6 +166,25 @@ def build_exceptions(backend: Backend, defs: Definitions) -> None:
         "exception_rows", out.mutate(exception_id="X-" + ident.hexdigest("sha256").substr(0, 12))
     )
     _effects(backend)
+
+
+def _drift_rows(backend: Backend, f: ir.Table, defs: Definitions) -> ir.Table:
+    """One row per deal of a drifting product line: the revenue its ERP rule moves."""
+    drift = backend.table("drift")
+    eff = backend.table("drift_effect").join(drift, "product_line")
+    what = eff.product_line + " as " + eff.inferred + " (the definitions: " + eff.defined + ")"
+    per_deal = eff.mutate(what=what).group_by("deal_id").aggregate(
+        moved=lambda t: t.cents.abs().sum(), what=lambda t: t.what.group_concat("; ")
+    )
+    d = f.join(per_deal, "deal_id")
+    label = _text("Deal '", d.name.fill_null(d.deal_id), "' (closed ", d.close_date.cast("string"), ")")
+    return _row(
+        d, "definition_drift", crm_record_id=d.deal_id, erp_record_id=d.p_doc,
+        customer=d.account_name, period=d.close_period, amount_crm_cents=d.rc_cents,
+        amount_erp_cents=d.book_rc_cents, key=d.deal_id,
+        explanation=_text(label, ": the ERP recognizes ", d.what, f"; {defs.reporting.currency} ",
+                          _money(d.moved), " lands in other periods."),
+    )  # fmt: skip
 
 
 def _at_rate(cents: ir.IntegerValue, rate: ir.DecimalValue) -> ir.IntegerValue:

@@ -17,6 +17,7 @@ from crossfoot.engine.backend import Backend
 from crossfoot.engine.bridge import build_bridge
 from crossfoot.engine.classify import contributions
 from crossfoot.engine.deal_facts import deal_facts, deal_roots
+from crossfoot.engine.drift import definition_drift
 from crossfoot.engine.erp_values import doc_values, revenue_values
 from crossfoot.engine.exceptions import build_exceptions
 from crossfoot.engine.fx import rate_ranges
@@ -62,7 +63,9 @@ def as_of_period(backend: Backend, defs: Definitions) -> str:
 
 
 #: what ``reconcile`` reports to ``progress``, in order
-STAGE_LABELS = (*(label for label, _ in STEPS), "causes", "bridge", "exceptions")
+STAGE_LABELS = (
+    *(label for label, _ in STEPS), "definition drift", "causes", "bridge", "exceptions"
+)
 
 
 def reconcile(
@@ -72,6 +75,7 @@ def reconcile(
     period = as_of_period(backend, defs)
     steps: tuple[Step, ...] = (
         *STEPS,
+        ("definition drift", lambda b, d: definition_drift(b, d, period)),
         ("causes", lambda b, d: contributions(b, d, period)),
         ("bridge", lambda b, d: build_bridge(b, d, period)),
         ("exceptions", build_exceptions),

@@ -17,6 +17,8 @@ to its amount. The conventions (docs/definitions.md has a worked example of each
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import ibis
 import ibis.expr.types as ir
 
@@ -37,7 +39,9 @@ def _term_periods(cal: Calendar, start: ir.DateValue, end: ir.DateValue) -> ir.I
     return ibis.greatest(whole + part, ibis.literal(1, "int64"))
 
 
-def ratable_schedule(lv: ir.Table, cal: Calendar) -> ir.Table:
+def ratable_schedule(
+    lv: ir.Table, cal: Calendar, keys: Sequence[str] = ("deal_id", "line_id", "product_line", "rule")
+) -> ir.Table:
     """``lv`` has alloc_cents, convention, term_months, close_date and service dates."""
     start = ibis.coalesce(lv.service_start, lv.close_date)
     term_end = start + lv.term_months.as_interval("M") - ONE_DAY
@@ -84,4 +88,4 @@ def ratable_schedule(lv: ir.Table, cal: Calendar) -> ir.Table:
     w = ibis.window(group_by=[p.deal_id, p.line_id])
     before_last = ibis.ifelse(p["last"], 0, p.piece).sum().over(w)
     cents = ibis.ifelse(p["last"], p.alloc_cents - before_last, p.piece)
-    return p.select("deal_id", "line_id", "product_line", "rule", date=p.p_start, cents=cents)
+    return p.select(*keys, date=p.p_start, cents=cents)

@@ -9,6 +9,8 @@ piece is rounded half-up to the cent and the last piece takes the residue.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import ibis
 import ibis.expr.types as ir
 
@@ -103,18 +105,30 @@ def _delivery_dates(backend: Backend, defs: Definitions) -> ir.Table:
     )
 
 
-def expected_revenue(backend: Backend, defs: Definitions) -> ir.Table:
+#: the columns every schedule row keeps besides its date and cents
+SCHEDULE_KEYS = ("deal_id", "line_id", "product_line", "rule")
+
+
+def booked_lines(backend: Backend, defs: Definitions) -> ir.Table:
+    """Lines of won deals with their rule, close date and delivery date."""
     dv = backend.table("deal_value").filter(lambda t: t.stage_class == "won")
     lv = rule_columns(backend.table("line_value"), defs)
-    lv = lv.join(dv.select("deal_id", "close_date"), "deal_id").join(
+    return lv.join(dv.select("deal_id", "close_date"), "deal_id").join(
         _delivery_dates(backend, defs), "deal_id"
     )
-    cols = ["deal_id", "line_id", "product_line", "rule"]
+
+
+def schedules(lv: ir.Table, cal: Calendar, keys: Sequence[str] = SCHEDULE_KEYS) -> ir.Table:
+    """Every line's revenue pieces under its ``rule`` / ``convention``: keys, date, cents."""
     at_close = lv.filter(lv.rule == "at_close").select(
-        *cols, date=lv.close_date, cents=lv.alloc_cents
+        *keys, date=lv.close_date, cents=lv.alloc_cents
     )
     at_delivery = lv.filter((lv.rule == "at_delivery") & lv.delivered_on.notnull()).select(
-        *cols, date=lv.delivered_on, cents=lv.alloc_cents
+        *keys, date=lv.delivered_on, cents=lv.alloc_cents
     )
-    ratable = ratable_schedule(lv.filter(lv.rule == "ratable"), Calendar.of(defs.reporting))
+    ratable = ratable_schedule(lv.filter(lv.rule == "ratable"), cal, keys)
     return at_close.union(at_delivery).union(ratable)
+
+
+def expected_revenue(backend: Backend, defs: Definitions) -> ir.Table:
+    return schedules(booked_lines(backend, defs), Calendar.of(defs.reporting))

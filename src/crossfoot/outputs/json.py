@@ -77,6 +77,18 @@ def summary(view: RunView) -> dict[str, Any]:
             }
             for s in view.bridge
         ],
+        "definition_drift": [
+            {
+                "product_line": d.product_line,
+                "defined": d.defined,
+                "inferred": d.inferred,
+                "deals_compared": d.deals_compared,
+                "defined_fit": format_money(d.defined_fit),
+                "inferred_fit": format_money(d.inferred_fit),
+                "moved": format_money(d.moved),
+            }
+            for d in run.definition_drift
+        ],
         "notes": list(run.notes),
     }
 

@@ -157,13 +157,20 @@ def test_csv_erp_format_holds_the_same_rows(demo: DemoCompany, tmp_path: Path) -
 def test_every_cause_is_labelled(demo: DemoCompany) -> None:
     counts = demo.cause_counts()
     assert set(counts) == set(CAUSE_CODES)
+    # drift is a product line's rule, so it touches every booked Support deal the ERP has
+    drift = counts.pop("definition_drift")
+    assert drift > per_cause(360), drift
     assert all(n == per_cause(360) >= 5 for n in counts.values()), counts
     with (demo.root / "labels.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == len(demo.labels) == demo.counts["labels"]
     assert list(rows[0]) == ["cause", "crm_record_id", "erp_record_id", "period", "note"]
-    deals = [x.crm_record_id for x in demo.labels if x.crm_record_id.startswith("006")]
-    assert len(deals) == len(set(deals))  # one cause per deal
+    deals = [
+        x.crm_record_id
+        for x in demo.labels
+        if x.crm_record_id.startswith("006") and x.cause != "definition_drift"
+    ]
+    assert len(deals) == len(set(deals))  # one injected cause per deal, besides drift
 
 
 def test_company_names_are_distinct_and_not_near_duplicates(demo: DemoCompany) -> None:
@@ -212,11 +219,13 @@ class _Files:
         return -sum((D(x["netamount"]) for x in self.items(txn_id)), D(0))
 
     def expected(self, opp: dict[str, str], line: dict[str, str], ship: str | None) -> dict:
-        """The CRM side of one line under the definitions (SPEC §4), up to as_of."""
+        """The CRM side of one line under the ERP's rules, up to as_of: the definitions
+        (SPEC §4), except Support, which the ERP recognizes monthly (the injected drift)."""
         rule = self.defs.product_lines[line["Family"]]
         amount, close = D(line["TotalPrice"]), date.fromisoformat(opp["CloseDate"])
         if rule.rule == "ratable":
-            spread = oracle.daily if rule.convention == "daily" else oracle.monthly
+            daily = rule.convention == "daily" and line["Family"] != "Support"
+            spread = oracle.daily if daily else oracle.monthly
             start, end = date.fromisoformat(line["ServiceDate"]), line["Service_End_Date__c"]
             sched = spread(amount, start, date.fromisoformat(end))
         elif rule.at == "close":
@@ -232,7 +241,7 @@ def files(demo: DemoCompany) -> _Files:
 
 
 def test_deals_without_a_label_agree_with_netsuite_to_the_cent(files: _Files) -> None:
-    labelled = {x["crm_record_id"] for x in files.labels}
+    labelled = {x["crm_record_id"] for x in files.labels if x["cause"] != "definition_drift"}
     by_opp = defaultdict(list)
     for t in files.txns.values():
         if t["type"] == "SalesOrd":
@@ -396,4 +405,6 @@ def test_100k_deals_in_reasonable_time(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - start
     assert elapsed < 60, elapsed
     assert company.counts["salesforce/Opportunity"] == 100_000
-    assert all(n == 2000 for n in company.cause_counts().values())
+    counts = company.cause_counts()
+    assert counts.pop("definition_drift") > 2000
+    assert all(n == 2000 for n in counts.values())

@@ -9,6 +9,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from crossfoot.causes import BRIDGE_STEPS
 from crossfoot.diagnostic.findings import EXCEPTION_COLUMNS, RunResult
 from crossfoot.outputs.xlsx import MONEY_FORMAT, sheet_name
 
@@ -92,7 +93,7 @@ def test_summary_bridge_steps_by_period(workbook: Any, result: RunResult) -> Non
     assert periods == ["2024-01", "2024-02", "2024-03"]
     amounts = {
         (periods[col], row[1]): row[2 + col]
-        for row in rows[header_row + 1 : header_row + 21]
+        for row in rows[header_row + 1 : header_row + 1 + len(BRIDGE_STEPS)]
         for col in range(3)
     }
     for r in result.bridge.to_pylist():
