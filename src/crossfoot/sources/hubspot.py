@@ -123,6 +123,15 @@ HUBSPOT = SystemMap(
 )
 
 
+#: a term as the API writes it (ISO 8601: P12M, P1Y6M, P2W) or as an export shows it (12 months)
+_TERM = r"P(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?|[0-9]+\s*(?:MONTHS?|YEARS?)"
+#: its whole months (weeks and days make none: the term then comes from product_lines)
+_MONTHS = (
+    r"(coalesce(TRY_CAST(regexp_extract(upper(_term), '([0-9]+)\s*Y', 1) AS INT), 0) * 12 + "
+    r"coalesce(TRY_CAST(regexp_extract(upper(_term), '([0-9]+)\s*M', 1) AS INT), 0))"
+)
+
+
 def _deleted_check(obj: str) -> Check:
     return Check(
         when="coalesce(_deleted, false)",
@@ -148,19 +157,13 @@ CHECKS = {
             "(missing from the deals export, deleted or rejected)'",
         ),
         Check(
-            when="_term IS NOT NULL AND NOT regexp_full_match(upper(_term), "
-            "'P(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?')",
+            when=f"_term IS NOT NULL AND NOT regexp_full_match(upper(_term), {lit(_TERM)})",
             field="hs_recurring_billing_period",
             value="_term",
-            reason="'term ''' || _term || ''' is not an ISO 8601 period such as P12M'",
+            reason="'term ''' || _term || ''' is not a period such as P12M or 12 months'",
         ),
     ),
 }
-# fmt: off
-#: months of an ISO 8601 term (P12M, P1Y, P1Y6M); weeks and days count as no whole months
-_MONTHS = ("(coalesce(TRY_CAST(regexp_extract(upper(_term), '([0-9]+)Y', 1) AS INT), 0) * 12 + "
-           "coalesce(TRY_CAST(regexp_extract(upper(_term), '([0-9]+)M', 1) AS INT), 0))")
-# fmt: on
 
 
 class HubSpot:
