@@ -188,7 +188,9 @@ class HubSpot:
                 ctx.raw[(self.system, obj)] = files.rename(
                     ctx, table, obj, date_props, joins.get(obj)
                 )
-        stg = ctx.stage_all(HUBSPOT, crm.fields, CRM_MAPPABLE, "crm.fields", crm.date_format, CHECKS)
+        stg = ctx.stage_all(
+            HUBSPOT, crm.fields, CRM_MAPPABLE, "crm.fields", crm.date_format, CHECKS
+        )
         self._write(ctx, stg)
 
     def _links(
@@ -200,11 +202,16 @@ class HubSpot:
         link = raw.get("deal_company")
         if link is not None:
             self._stage_link(ctx, link, ("deal_id", "company_id"))
-            primary = "CASE WHEN trim(type_id) = '5' THEN 0 ELSE 1 END"  # 5: deal_to_company primary
+            primary = (
+                "CASE WHEN trim(type_id) = '5' THEN 0 ELSE 1 END"  # 5: deal_to_company primary
+            )
             agg = (f"(SELECT trim(deal_id) AS _d, string_agg(trim(company_id), ';' ORDER BY "
                    f"{primary}, source_line) AS ids FROM {q(link.name)} GROUP BY 1)")  # fmt: skip
             joins["deals"] = {
-                "associations.companies": ("dc.ids", f"LEFT JOIN {agg} dc ON dc._d = trim(b.deal_id)")
+                "associations.companies": (
+                    "dc.ids",
+                    f"LEFT JOIN {agg} dc ON dc._d = trim(b.deal_id)",
+                )
             }
         link = raw.get("line_item_deal")
         if link is not None:

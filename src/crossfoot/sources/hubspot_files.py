@@ -175,7 +175,9 @@ def _associated(value: Any) -> str | None:
 def _record(rec: Any, rel: str, line: int) -> dict[str, str | None]:
     if not isinstance(rec, dict) or not isinstance(rec.get("properties", {}), dict):
         raise InputError("record is not an object with 'properties'", location=f"{rel}:{line}")
-    flat = {k.lower(): _text(v) for k, v in rec["properties"].items()} if "properties" in rec else {}
+    flat = (
+        {k.lower(): _text(v) for k, v in rec["properties"].items()} if "properties" in rec else {}
+    )
     for key in ("id", "archived", "createdAt", "updatedAt"):
         if key in rec:
             flat[key.lower()] = _text(rec[key])

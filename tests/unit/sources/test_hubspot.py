@@ -36,7 +36,9 @@ def assoc(*pairs: tuple[str, str]) -> dict[str, Any]:
 def page(results: list[dict[str, Any]], after: str | None = None) -> str:
     body: dict[str, Any] = {"results": results}
     if after:
-        body["paging"] = {"next": {"after": after, "link": f"https://api.hubapi.com/x?after={after}"}}
+        body["paging"] = {
+            "next": {"after": after, "link": f"https://api.hubapi.com/x?after={after}"}
+        }
     return json.dumps(body)
 
 
@@ -44,20 +46,35 @@ DEALS_1 = page(
     [
         deal(
             "9001",
-            {"dealname": "Big deal", "dealstage": "closedwon", "pipeline": "default",
-             "closedate": "2026-03-31T00:00:00Z", "amount": "1234.56", "deal_currency_code": "EUR",
-             "hubspot_owner_id": "77", "delivery_status": "Delivered"},  # fmt: skip
+            {
+                "dealname": "Big deal",
+                "dealstage": "closedwon",
+                "pipeline": "default",
+                "closedate": "2026-03-31T00:00:00Z",
+                "amount": "1234.56",
+                "deal_currency_code": "EUR",
+                "hubspot_owner_id": "77",
+                "delivery_status": "Delivered",
+            },
             associations={
-                "companies": assoc(("101", "deal_to_company_unlabeled"), ("102", "deal_to_company"),
-                                   ("102", "deal_to_company_unlabeled")),  # fmt: skip
+                "companies": assoc(
+                    ("101", "deal_to_company_unlabeled"),
+                    ("102", "deal_to_company"),
+                    ("102", "deal_to_company_unlabeled"),
+                ),
                 "line items": assoc(("5003", "deal_to_line_item")),
             },
         ),
         deal(
             "9002",
-            {"dealname": "Custom stage", "dealstage": "123456789", "pipeline": "987",
-             "closedate": "1772236800000", "amount": "500",
-             "hs_lastmodifieddate": "1773570600000"},  # fmt: skip
+            {
+                "dealname": "Custom stage",
+                "dealstage": "123456789",
+                "pipeline": "987",
+                "closedate": "1772236800000",
+                "amount": "500",
+                "hs_lastmodifieddate": "1773570600000",
+            },
             associations={"line_items": assoc(("5004", "deal_to_line_item"))},
         ),
     ],
@@ -65,8 +82,11 @@ DEALS_1 = page(
 )
 DEALS_2 = page(
     [
-        deal("9003", {"dealname": "Gone", "dealstage": "closedwon",
-                      "closedate": "2026-01-10T00:00:00Z"}, archived=True),  # fmt: skip
+        deal(
+            "9003",
+            {"dealname": "Gone", "dealstage": "closedwon", "closedate": "2026-01-10T00:00:00Z"},
+            archived=True,
+        ),
         deal("9004", {"dealname": "No date", "dealstage": "closedwon", "closedate": ""}),
     ]
 )
@@ -78,18 +98,40 @@ COMPANIES = page(
 )
 LINES = page(
     [
-        deal("5001", {"name": "Sub", "quantity": "2", "price": "500.00", "amount": "1000.00",
-                      "hs_product_id": "601", "hs_recurring_billing_period": "P12M",
-                      "hs_recurring_billing_start_date": "2026-04-01"},  # fmt: skip
-             associations={"deals": assoc(("9001", "line_item_to_deal"))}),
-        deal("5002", {"name": "Orphan", "amount": "1"},
-             associations={"deals": assoc(("999", "line_item_to_deal"))}),  # fmt: skip
-        deal("5003", {"name": "Listed on the deal", "amount": "234.56", "hs_sku": "HW-1",
-                      "hs_recurring_billing_period": "P1Y6M",
-                      "hs_recurring_billing_start_date": "1775001600000"}),  # fmt: skip
+        deal(
+            "5001",
+            {
+                "name": "Sub",
+                "quantity": "2",
+                "price": "500.00",
+                "amount": "1000.00",
+                "hs_product_id": "601",
+                "hs_recurring_billing_period": "P12M",
+                "hs_recurring_billing_start_date": "2026-04-01",
+            },
+            associations={"deals": assoc(("9001", "line_item_to_deal"))},
+        ),
+        deal(
+            "5002",
+            {"name": "Orphan", "amount": "1"},
+            associations={"deals": assoc(("999", "line_item_to_deal"))},
+        ),
+        deal(
+            "5003",
+            {
+                "name": "Listed on the deal",
+                "amount": "234.56",
+                "hs_sku": "HW-1",
+                "hs_recurring_billing_period": "P1Y6M",
+                "hs_recurring_billing_start_date": "1775001600000",
+            },
+        ),
         deal("5004", {"name": "Bad amount", "amount": "abc"}),
-        deal("5005", {"name": "Bad term", "amount": "5", "hs_recurring_billing_period": "forever"},
-             associations={"deals": assoc(("9001", "line_item_to_deal"))}),  # fmt: skip
+        deal(
+            "5005",
+            {"name": "Bad term", "amount": "5", "hs_recurring_billing_period": "forever"},
+            associations={"deals": assoc(("9001", "line_item_to_deal"))},
+        ),
     ]
 )
 PRODUCTS = page([deal("601", {"name": "Subscription", "hs_sku": "SUB-1",
@@ -183,7 +225,7 @@ def test_a_missing_next_page_is_an_input_error_naming_the_page(build):
 
 
 def test_a_page_without_next_before_the_last_is_an_input_error(build):
-    with pytest.raises(InputError, match="no paging.next but more pages follow"):
+    with pytest.raises(InputError, match=r"no paging\.next but more pages follow"):
         build(sf={**API, "deals.1.json": page(json.loads(DEALS_1)["results"])}, crm=hubspot())
 
 
@@ -229,7 +271,9 @@ def test_ui_export_csv(build):
         "5001", "9001", "Subscription", Decimal("1000.00"),
     )  # fmt: skip
     assert (line["unit_price"], line["service_end"]) == (Decimal("500"), date(2027, 3, 31))
-    reasons = {(r["source_file"], r["source_line"]): (r["field"], r["reason"]) for r in loaded.rejects()}
+    reasons = {
+        (r["source_file"], r["source_line"]): (r["field"], r["reason"]) for r in loaded.rejects()
+    }
     assert reasons == {
         ("data/sf/deals.csv", 4): ("Deal Stage", "field 'Deal Stage' is empty"),
         ("data/sf/line_items.csv", 3): (
@@ -253,5 +297,5 @@ def test_a_folder_without_deals_is_an_input_error(build):
 
 
 def test_a_custom_field_missing_from_an_export_names_the_key(build):
-    with pytest.raises(InputError, match="crm.fields.erp_ref"):
+    with pytest.raises(InputError, match=r"crm\.fields\.erp_ref"):
         build(sf=EXPORT, crm=hubspot(fields={"erp_ref": "deals.netsuite_sales_order"}))

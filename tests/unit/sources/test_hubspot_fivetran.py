@@ -50,7 +50,10 @@ def test_the_real_seed_tables_load_every_row_or_reject_it(real):
         reasons = {(r["source_file"], r["reason"]) for r in loaded.rejects()}
         assert reasons == {
             ("data/hs/deal_data.csv", "field 'deal_pipeline_stage_id' is empty"),
-            ("data/hs/deal_pipeline_stage_data.csv", "deleted in HubSpot (archived stage): excluded"),
+            (
+                "data/hs/deal_pipeline_stage_data.csv",
+                "deleted in HubSpot (archived stage): excluded",
+            ),
         }
         accounts = loaded.by_id("account", "account_id")
         assert accounts["2182162682"]["name"] == "4b2c13cca3eb58ee49bbddcf00417130"
