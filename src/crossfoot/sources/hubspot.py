@@ -132,23 +132,24 @@ _MONTHS = (
 )
 
 
-def _deleted_check(obj: str) -> Check:
+#: canonical (or helper) table -> the object its rows come from
+BASES = {"_stage": "pipelines", "_product": "products", "account": "companies",
+         "deal": "deals", "deal_line": "line_items"}  # fmt: skip
+
+
+def _deleted_check(flag: str) -> Check:
+    """Deleted records are rejected before any other check: the reason says why they are out."""
     return Check(
         when="coalesce(_deleted, false)",
-        field="archived",
+        field=flag,
         value="'true'",
-        reason=f"'deleted in HubSpot (archived {obj}): excluded'",
+        reason=lit(f"deleted in HubSpot ({flag} = true): excluded"),
         first=True,
     )
 
 
 CHECKS = {
-    "_stage": (_deleted_check("stage"),),
-    "_product": (_deleted_check("product"),),
-    "account": (_deleted_check("company"),),
-    "deal": (_deleted_check("deal"),),
     "deal_line": (
-        _deleted_check("line item"),
         Check(
             when="_deal IS NULL",
             field="deal",
@@ -189,9 +190,18 @@ class HubSpot:
                     ctx, table, obj, date_props, joins.get(obj)
                 )
         stg = ctx.stage_all(
-            HUBSPOT, crm.fields, CRM_MAPPABLE, "crm.fields", crm.date_format, CHECKS
+            HUBSPOT, crm.fields, CRM_MAPPABLE, "crm.fields", crm.date_format, self._checks(ctx)
         )
         self._write(ctx, stg)
+
+    def _checks(self, ctx: LoadContext) -> dict[str, tuple[Check, ...]]:
+        """CHECKS, each table's led by its deleted-record check naming the flag as exported."""
+        out = {}
+        for table, obj in BASES.items():
+            raw = ctx.raw.get((self.system, obj))
+            flag = raw.label("archived") if raw else "archived"
+            out[table] = (_deleted_check(flag), *CHECKS.get(table, ()))
+        return out
 
     def _links(
         self, ctx: LoadContext, raw: dict[str, RawTable | None]

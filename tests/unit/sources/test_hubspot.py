@@ -195,7 +195,7 @@ def test_api_pages(build):
 
     reasons = {(r["source_file"], r["source_line"]): r["reason"] for r in loaded.rejects()}
     assert reasons == {
-        ("data/sf/deals.2.json", 1): "deleted in HubSpot (archived deal): excluded",
+        ("data/sf/deals.2.json", 1): "deleted in HubSpot (archived = true): excluded",
         ("data/sf/deals.2.json", 2): "field 'closedate' is empty",
         ("data/sf/line_items.json", 2): "associated deal '999' is not a loaded deal "
         "(missing from the deals export, deleted or rejected)",

@@ -52,7 +52,7 @@ def test_the_real_seed_tables_load_every_row_or_reject_it(real):
             ("data/hs/deal_data.csv", "field 'deal_pipeline_stage_id' is empty"),
             (
                 "data/hs/deal_pipeline_stage_data.csv",
-                "deleted in HubSpot (archived stage): excluded",
+                "deleted in HubSpot (_fivetran_deleted = true): excluded",
             ),
         }
         accounts = loaded.by_id("account", "account_id")
@@ -80,7 +80,7 @@ def test_seed_deals_with_stages_resolve_labels_companies_and_deletions(real):
             Decimal("2500.00"), date(2021, 1, 15), "35252170",
         )  # fmt: skip
         (deleted,) = [r for r in loaded.rejects() if r["source_line"] == 47]
-        assert deleted["reason"] == "deleted in HubSpot (archived deal): excluded"
+        assert deleted["reason"] == "deleted in HubSpot (is_deleted = true): excluded"
         assert all(f.conserved for f in loaded.files)
     finally:
         loaded.backend.close()
