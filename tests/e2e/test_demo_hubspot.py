@@ -66,3 +66,16 @@ def test_each_injected_cause_is_found_with_precision_and_recall(
 def test_every_input_file_conserves_rows(hubspot_run: DemoRun) -> None:
     assert all(f.conserved for f in hubspot_run.result.inputs)
     assert not any(f.rows_rejected for f in hubspot_run.result.inputs)
+
+
+@pytest.mark.slow
+def test_ui_export_csv_ties_out_exactly_like_the_api_pages(
+    hubspot_run: DemoRun, demo_run: DemoRun, tmp_path: Path
+) -> None:
+    company = generate(tmp_path / "csv", seed=7, crm="hubspot", crm_format="csv")
+    assert (company.root / "data" / "hubspot" / "deals.csv").is_file()
+    result = run(company.definitions, tmp_path / "out")
+    assert (tmp_path / "out" / "bridge.csv").read_text() == (demo_run.out / "bridge.csv").read_text()
+    ids = sorted(r["exception_id"] for r in result.exceptions.to_pylist())
+    assert ids == sorted(r["exception_id"] for r in hubspot_run.result.exceptions.to_pylist())
+    assert all(f.conserved and not f.rows_rejected for f in result.inputs)

@@ -80,11 +80,13 @@ def generate(
     n_deals: int = 360,
     erp_format: Literal["json", "csv"] = "json",
     crm: Literal["salesforce", "hubspot"] = "salesforce",
+    crm_format: Literal["json", "csv"] = "json",
 ) -> DemoCompany:
     """Write the demo company to ``out_dir`` and return what was written.
 
-    ``crm="hubspot"`` writes the same company's CRM side as HubSpot API pages; its
-    records get HubSpot ids, which NetSuite's references and ``labels.csv`` then carry.
+    ``crm="hubspot"`` writes the same company's CRM side as HubSpot API pages (or,
+    with ``crm_format="csv"``, as UI export CSV files); its records get HubSpot
+    ids, which NetSuite's references and ``labels.csv`` then carry.
     """
     if n_deals < MIN_DEALS:
         raise ValueError(f"n_deals must be at least {MIN_DEALS} (got {n_deals})")
@@ -92,17 +94,21 @@ def generate(
         raise ValueError(f"erp_format must be json or csv (got {erp_format!r})")
     if crm not in ("salesforce", "hubspot"):
         raise ValueError(f"crm must be salesforce or hubspot (got {crm!r})")
+    if crm_format not in ("json", "csv"):
+        raise ValueError(f"crm_format must be json or csv (got {crm_format!r})")
     # millions of small objects and no cycles: the cyclic collector would only slow us down
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _generate(Path(out_dir), seed, n_deals, erp_format, crm)
+        return _generate(Path(out_dir), seed, n_deals, erp_format, crm, crm_format)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _generate(out_dir: Path, seed: int, n_deals: int, erp_format: str, crm: str) -> DemoCompany:
+def _generate(
+    out_dir: Path, seed: int, n_deals: int, erp_format: str, crm: str, crm_format: str
+) -> DemoCompany:
     rng = random.Random(seed)
     w = World(rng, FxRates(rng), n_deals)
     w.build_accounts(round(n_deals / 3))
@@ -119,7 +125,7 @@ def _generate(out_dir: Path, seed: int, n_deals: int, erp_format: str, crm: str)
         ids = HubSpotIds.assign(w.accounts, w.deals)
         ids.relink(customers, w.ledger.transactions)
         labels = tuple(replace(x, crm_record_id=ids.of(x.crm_record_id) or "") for x in labels)
-        counts.update(write_hubspot(data / "hubspot", w.accounts, w.deals, ids))
+        counts.update(write_hubspot(data / "hubspot", w.accounts, w.deals, ids, crm_format))
         definitions_text = _with_crm(DEFINITIONS, CRM_DEFINITIONS)
     else:
         counts.update(write_salesforce(data / "salesforce", [a for a in w.accounts], w.deals))

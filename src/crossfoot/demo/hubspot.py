@@ -1,4 +1,4 @@
-"""Write the demo company's CRM side as HubSpot CRM API v3 pages instead of Salesforce files.
+"""Write the demo company's CRM side as HubSpot CRM API v3 pages (or UI export CSV).
 
 The same accounts, deals and lines as :func:`crossfoot.demo.writers.write_salesforce`,
 as ``GET /crm/v3/objects/<object>`` response bodies (``companies``, ``deals``,
@@ -21,6 +21,7 @@ from typing import Any
 from crossfoot.demo.catalog import PRODUCTS, USERS
 from crossfoot.demo.names import COUNTRIES
 from crossfoot.demo.records import Account, Customer, Deal, Txn
+from crossfoot.demo.writers import _write_csv
 
 PAGE_SIZE = 100  # the CRM objects list endpoint returns at most 100 records a page
 BASE = "https://api.hubapi.com/crm/v3/objects"
@@ -107,8 +108,9 @@ def _domain(website: str) -> str:
 
 
 def write_hubspot(
-    folder: Path, accounts: list[Account], deals: list[Deal], ids: HubSpotIds
+    folder: Path, accounts: list[Account], deals: list[Deal], ids: HubSpotIds, fmt: str = "json"
 ) -> dict[str, int]:
+    """API pages (``fmt="json"``) or UI export CSV files (``fmt="csv"``)."""
     folder.mkdir(parents=True, exist_ok=True)
     companies = [
         _record(
@@ -169,15 +171,16 @@ def write_hubspot(
         )
         for p in PRODUCTS
     ]
-    counts = {
-        f"hubspot/{obj}": _pages(folder, obj, records)
-        for obj, records in (
-            ("companies", companies),
-            ("deals", deal_records),
-            ("line_items", line_records),
-            ("products", products),
-        )
-    }
+    objects = (
+        ("companies", companies),
+        ("deals", deal_records),
+        ("line_items", line_records),
+        ("products", products),
+    )
+    if fmt == "csv":
+        names = {owners[u.sf_id]: u.name for u in USERS}
+        return {f"hubspot/{obj}": _export(folder, obj, records, names) for obj, records in objects}
+    counts = {f"hubspot/{obj}": _pages(folder, obj, records) for obj, records in objects}
     stages = [
         {"id": sid, "label": label, "displayOrder": i, "archived": False,
          "metadata": {"isClosed": str(label.startswith("Closed")).lower(),
@@ -193,6 +196,69 @@ def write_hubspot(
     (folder / "pipelines.json").write_text(json.dumps(pipelines), encoding="utf-8")
     counts["hubspot/pipelines"] = len(stages)
     return counts
+
+
+#: UI export headers (display labels) -> property, or ``@object`` for associated ids
+EXPORT_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "companies": (
+        ("Record ID", "id"), ("Company name", "name"), ("Company Domain Name", "domain"),
+        ("Country/Region", "country"), ("NetSuite Customer ID", "netsuite_customer_id"),
+    ),
+    "deals": (
+        ("Record ID", "id"), ("Deal Name", "dealname"), ("Deal Stage", "dealstage"),
+        ("Pipeline", "pipeline"), ("Close Date", "closedate"), ("Amount", "amount"),
+        ("Currency", "deal_currency_code"), ("Deal owner", "hubspot_owner_id"),
+        ("Associated Company IDs (Primary)", "@companies"), ("Delivery Status", "delivery_status"),
+        ("NetSuite Sales Order", "netsuite_sales_order"), ("Create Date", "createdate"),
+        ("Last Modified Date", "hs_lastmodifieddate"),
+    ),
+    "line_items": (
+        ("Record ID", "id"), ("Associated Deal IDs", "@deals"), ("Name", "name"),
+        ("Quantity", "quantity"), ("Unit price", "price"), ("Net price", "amount"),
+        ("Product ID", "hs_product_id"), ("SKU", "hs_sku"), ("Term", "hs_recurring_billing_period"),
+        ("Billing start date", "hs_recurring_billing_start_date"),
+    ),
+    "products": (("Record ID", "id"), ("Name", "name"), ("SKU", "hs_sku"),
+                 ("Product Family", "product_family")),
+}  # fmt: skip
+_STAGE_LABELS = {sid: label for label, sid in STAGE_IDS.items()}
+
+
+def _shown(prop: str, value: str, owners: dict[str, str]) -> str:
+    """A property value as the UI shows (and exports) it."""
+    if prop == "dealstage":
+        return _STAGE_LABELS[value]
+    if prop == "pipeline":
+        return "Sales Pipeline"
+    if prop == "hubspot_owner_id":
+        return owners[value]
+    if prop == "closedate":
+        return value[:10]
+    if prop in ("createdate", "hs_lastmodifieddate"):
+        return value[:10] + " " + value[11:16]
+    if prop == "hs_recurring_billing_period":
+        return value.removeprefix("P").removesuffix("M") + " months"
+    return value
+
+
+def _export(folder: Path, obj: str, records: list[Any], owners: dict[str, str]) -> int:
+    """``obj.csv`` as CRM > <object> > Export writes it: display-label headers."""
+
+    def row(rec: Any) -> list[str | None]:
+        props, out = rec["properties"], []
+        for _, prop in EXPORT_COLUMNS[obj]:
+            if prop == "id":
+                out.append(rec["id"])
+            elif prop.startswith("@"):
+                linked = rec.get("associations", {}).get(prop[1:], {}).get("results", [])
+                out.append(";".join(x["id"] for x in linked))
+            else:
+                value = props.get(prop)
+                out.append(None if value is None else _shown(prop, value, owners))
+        return out
+
+    header = [label for label, _ in EXPORT_COLUMNS[obj]]
+    return _write_csv(folder / f"{obj}.csv", header, (row(r) for r in records), crlf=False)
 
 
 CRM_DEFINITIONS = """\
