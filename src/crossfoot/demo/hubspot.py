@@ -181,6 +181,14 @@ def write_hubspot(
         names = {owners[u.sf_id]: u.name for u in USERS}
         return {f"hubspot/{obj}": _export(folder, obj, records, names) for obj, records in objects}
     counts = {f"hubspot/{obj}": _pages(folder, obj, records) for obj, records in objects}
+    people = [  # GET /crm/v3/owners: the owner's own fields, no properties
+        {"id": owners[u.sf_id], "email": u.email, "type": "PERSON",
+         "firstName": u.name.split(" ", 1)[0], "lastName": u.name.split(" ", 1)[1],
+         "userId": 9_000_001 + i, "createdAt": "2025-01-02T09:00:00.000Z",
+         "updatedAt": "2025-01-02T09:00:00.000Z", "archived": False}
+        for i, u in enumerate(USERS)
+    ]  # fmt: skip
+    counts["hubspot/owners"] = _pages(folder, "owners", people)
     stages = [
         {"id": sid, "label": label, "displayOrder": i, "archived": False,
          "metadata": {"isClosed": str(label.startswith("Closed")).lower(),

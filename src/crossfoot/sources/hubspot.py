@@ -40,7 +40,7 @@ HUBSPOT = SystemMap(
     system=files.SYSTEM,
     objects=tuple(ObjectSpec(o, ()) for o in ("pipelines", *files.OBJECTS)),
     relations={
-        "deals": {"companies": ("company_id", "id")},
+        "deals": {"companies": ("company_id", "id"), "owners": ("hubspot_owner_id", "id")},
         "line_items": {"deals": ("deal_id", "id"), "products": ("hs_product_id", "id")},
     },
     tables=(
@@ -54,6 +54,16 @@ HUBSPOT = SystemMap(
                 _deleted("pipelines"),
             ),
             ("pipeline_id", "id"),
+        ),
+        TableMap(
+            "_owner",
+            "owners",
+            (
+                F("id", ("owners.id",), "id", True),
+                F("name", ("owners.name",)),
+                F("email", ("owners.email",)),
+            ),
+            ("id",),
         ),
         TableMap(
             "_product",
@@ -90,7 +100,7 @@ HUBSPOT = SystemMap(
                 F("close_date", ("deals.closedate",), "date", True),
                 F("amount", ("deals.amount",), "money"),
                 F("currency", ("deals.deal_currency_code",), "currency"),
-                F("owner", ("deals.hubspot_owner_id",)),
+                F("owner", ("owners.name", "owners.email", "deals.hubspot_owner_id")),
                 F("delivery_status", ()),
                 F("delivery_date", (), "date"),
                 F("erp_ref", ()),

@@ -44,13 +44,14 @@ from crossfoot.sources.files import RawFile, RawTable
 
 SYSTEM = "hubspot"
 Layout = Literal["api", "export", "fivetran"]
-OBJECTS = ("companies", "products", "deals", "line_items")
+OBJECTS = ("owners", "companies", "products", "deals", "line_items")
 
 #: file stem per layout and object; "pipelines" are the deal stages
 STEMS: dict[Layout, dict[str, str]] = {
     "api": {o: o for o in (*OBJECTS, "pipelines")},
     "export": {**{o: o for o in OBJECTS}, "pipelines": "pipelines"},
     "fivetran": {
+        "owners": "owner_data",
         "companies": "company_data", "products": "product_data", "deals": "deal_data",
         "line_items": "line_item_data", "pipelines": "deal_pipeline_stage_data",
         "deal_company": "deal_company_data", "line_item_deal": "line_item_deal_data",
@@ -98,6 +99,11 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "hs_sku": ("sku",),
         "archived": ("is_deleted", "_fivetran_deleted"),
     },
+    "owners": {
+        "id": ("owner_id", "owner id"),
+        "firstname": ("first_name", "first name"),
+        "lastname": ("last_name", "last name"),
+    },
     "pipelines": {
         "id": ("stage_id", "stage id"),
         "pipeline_id": ("pipeline id",),
@@ -117,6 +123,7 @@ REQUIRED: dict[str, tuple[tuple[str, str], ...]] = {
     "companies": (("id", "Record ID"),),
     "line_items": (("id", "Record ID"), ("amount", "Amount or Net price")),
     "products": (("id", "Record ID"),),
+    "owners": (("id", "id"),),
     "pipelines": (("id", "stage id"), ("label", "label")),
 }
 
@@ -175,9 +182,10 @@ def _associated(value: Any) -> str | None:
 def _record(rec: Any, rel: str, line: int) -> dict[str, str | None]:
     if not isinstance(rec, dict) or not isinstance(rec.get("properties", {}), dict):
         raise InputError("record is not an object with 'properties'", location=f"{rel}:{line}")
-    flat = (
-        {k.lower(): _text(v) for k, v in rec["properties"].items()} if "properties" in rec else {}
-    )
+    if "properties" in rec:  # CRM objects
+        flat = {k.lower(): _text(v) for k, v in rec["properties"].items()}
+    else:  # owners: the fields are the record's own
+        flat = {k.lower(): _text(v) for k, v in rec.items() if not isinstance(v, dict | list)}
     for key in ("id", "archived", "createdAt", "updatedAt"):
         if key in rec:
             flat[key.lower()] = _text(rec[key])
@@ -311,6 +319,9 @@ def rename(
         if assoc in select and single not in select:
             expr, label = select[assoc]
             select[single] = (f"nullif(trim(split_part({expr}, ';', 1)), '')", label)
+    names = [select[p][0] for p in ("firstname", "lastname") if p in select]
+    if obj == "owners" and names and "name" not in select:  # an owner's name is in two fields
+        select["name"] = (f"nullif(trim(concat_ws(' ', {', '.join(names)})), '')", "firstName")
     date_cols = set(DATE_PROPERTIES) | set(dates)
     cols = ", ".join(
         f"{_epoch(expr) if prop in date_cols else expr} AS {q(prop)}"

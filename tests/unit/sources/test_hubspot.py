@@ -84,8 +84,8 @@ DEALS_2 = page(
     [
         deal(
             "9003",
-            {"dealname": "Gone", "dealstage": "closedwon", "closedate": "2026-01-10T00:00:00Z"},
-            archived=True,
+            {"dealname": "Gone", "dealstage": "closedwon", "closedate": "not a date"},
+            archived=True,  # rejected as deleted, not for its date
         ),
         deal("9004", {"dealname": "No date", "dealstage": "closedwon", "closedate": ""}),
     ]
@@ -152,9 +152,20 @@ PIPELINES = json.dumps(
         ]
     }
 )  # fmt: skip
+#: GET /crm/v3/owners (https://developers.hubspot.com/docs/api-reference/crm-crm-owners-v3/guide)
+OWNERS = json.dumps(
+    {
+        "results": [
+            {"id": "77", "email": "alice@example.com", "type": "PERSON", "firstName": "Alice",
+             "lastName": "Rep", "userId": 9586504, "createdAt": "2019-12-25T13:01:35.228Z",
+             "archived": False, "teams": [{"id": "1", "name": "EMEA", "primary": True}]},
+        ]
+    }
+)  # fmt: skip
 API = {
     **NONE, "deals.1.json": DEALS_1, "deals.2.json": DEALS_2, "companies.json": COMPANIES,
     "line_items.json": LINES, "products.json": PRODUCTS, "pipelines.json": PIPELINES,
+    "owners.json": OWNERS,
 }  # fmt: skip
 FIELDS = {"product_line": "products.product_family", "delivery_status": "deals.delivery_status"}
 
@@ -172,7 +183,7 @@ def test_api_pages(build):
         "102", "Closed Won", date(2026, 3, 31), Decimal("1234.56"), "EUR",
     )  # fmt: skip
     assert (a["owner"], a["delivery_status"], a["source_file"], a["source_line"]) == (
-        "77", "Delivered", "data/sf/deals.1.json", 1,
+        "Alice Rep", "Delivered", "data/sf/deals.1.json", 1,
     )  # fmt: skip
     b = deals["9002"]  # epoch milliseconds; a custom pipeline's numeric stage id
     assert (b["stage"], b["close_date"], b["currency"]) == ("Closed Won", date(2026, 2, 28), "USD")
@@ -207,13 +218,14 @@ def test_api_pages(build):
     assert counts["data/sf/deals.2.json"] == (2, 0, 2)
     assert counts["data/sf/line_items.json"] == (5, 2, 3)
     assert counts["data/sf/pipelines.json"] == (3, 3, 0)  # one row per stage
+    assert counts["data/sf/owners.json"] == (1, 1, 0)
     assert all(f.conserved for f in loaded.files)
 
 
-def test_without_pipelines_the_stage_is_kept_as_exported(build):
-    loaded = build(sf={**API, "pipelines.json": None}, crm=hubspot())
-    stages = {r["deal_id"]: r["stage"] for r in loaded.rows("deal")}
-    assert stages == {"9001": "closedwon", "9002": "123456789"}
+def test_without_pipelines_and_owners_stage_and_owner_are_kept_as_exported(build):
+    loaded = build(sf={**API, "pipelines.json": None, "owners.json": None}, crm=hubspot())
+    got = {r["deal_id"]: (r["stage"], r["owner"]) for r in loaded.rows("deal")}
+    assert got == {"9001": ("closedwon", "77"), "9002": ("123456789", None)}
 
 
 def test_a_missing_next_page_is_an_input_error_naming_the_page(build):
