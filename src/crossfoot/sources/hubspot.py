@@ -197,7 +197,7 @@ class HubSpot:
             table = raw.get(obj)
             if table is not None:
                 ctx.raw[(self.system, obj)] = files.rename(
-                    ctx, table, obj, date_props, joins.get(obj)
+                    ctx, table, obj, layout, date_props, joins.get(obj)
                 )
         stg = ctx.stage_all(
             HUBSPOT, crm.fields, CRM_MAPPABLE, "crm.fields", crm.date_format, self._checks(ctx)

@@ -117,15 +117,22 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 DATE_PROPERTIES = frozenset(
     {"closedate", "createdate", "hs_lastmodifieddate", "hs_recurring_billing_start_date"}
 )
-#: what an object must have (after renaming), and how a user would look for it
-REQUIRED: dict[str, tuple[tuple[str, str], ...]] = {
-    "deals": (("id", "Record ID"), ("dealstage", "Deal Stage"), ("closedate", "Close Date")),
-    "companies": (("id", "Record ID"),),
-    "line_items": (("id", "Record ID"), ("amount", "Amount or Net price")),
-    "products": (("id", "Record ID"),),
-    "owners": (("id", "id"),),
-    "pipelines": (("id", "stage id"), ("label", "label")),
+#: what an object must have (after renaming): the property, and its name in a UI
+#: export and in a Fivetran table (an error names what the user would look for)
+REQUIRED: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "deals": (
+        ("id", "Record ID", "deal_id"),
+        ("dealstage", "Deal Stage", "deal_pipeline_stage_id"),
+        ("closedate", "Close Date", "property_closedate"),
+    ),
+    "companies": (("id", "Record ID", "id"),),
+    "line_items": (("id", "Record ID", "id"), ("amount", "Net price", "property_amount")),
+    "products": (("id", "Record ID", "id"),),
+    "owners": (("id", "id", "owner_id"),),
+    "pipelines": (("id", "stage id", "stage_id"), ("label", "label", "label")),
 }
+#: the columns every raw table has besides the record's own
+PROVENANCE = frozenset({"source_file", "source_line", "file_no"})
 
 
 def layout(ctx: LoadContext, folder: Path) -> Layout:
@@ -293,7 +300,7 @@ def _epoch(expr: str) -> str:
 
 
 def rename(
-    ctx: LoadContext, raw: RawTable, obj: str, dates: Iterable[str],
+    ctx: LoadContext, raw: RawTable, obj: str, layout: Layout, dates: Iterable[str],
     joins: Mapping[str, tuple[str, str]] | None = None,
 ) -> RawTable:  # fmt: skip
     """A view of ``raw`` with property-name columns; ``joins``: column -> (SQL, FROM addition)."""
@@ -308,7 +315,7 @@ def rename(
                 break
     for col, label in raw.columns.items():
         name = normalized(col)
-        if col not in taken and name and name not in select:
+        if col not in taken and name and name not in select and name not in PROVENANCE:
             select[name] = (f"b.{q(col)}", label)
     froms = []
     for col, (expr, extra) in (joins or {}).items():
@@ -333,9 +340,11 @@ def rename(
         f"b._file_no, {cols} FROM {q(raw.name)} b {' '.join(froms)}"
     )
     out = RawTable(SYSTEM, obj, name, {p: label for p, (_, label) in select.items()}, raw.files)
-    for prop, label in REQUIRED.get(obj, ()):
+    needs = [(p, p if layout == "api" else exp if layout == "export" else ft)
+             for p, exp, ft in REQUIRED.get(obj, ())]  # fmt: skip
+    for prop, label in needs:
         if prop not in out.columns and (raw.files[0].rel.endswith(".csv") or raw.files[0].rows):
-            ctx.missing_column(raw, label, f"{obj} need {', '.join(lb for _, lb in REQUIRED[obj])}")
+            ctx.missing_column(raw, label, f"{obj} need {', '.join(lb for _, lb in needs)}")
     return out
 
 

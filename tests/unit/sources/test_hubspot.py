@@ -311,3 +311,10 @@ def test_a_folder_without_deals_is_an_input_error(build):
 def test_a_custom_field_missing_from_an_export_names_the_key(build):
     with pytest.raises(InputError, match=r"crm\.fields\.erp_ref"):
         build(sf=EXPORT, crm=hubspot(fields={"erp_ref": "deals.netsuite_sales_order"}))
+
+
+def test_api_pages_without_a_required_property_name_it(build):
+    body = page([deal("1", {"dealname": "x", "closedate": "2026-01-01"})])
+    with pytest.raises(InputError, match="missing required field 'dealstage'") as err:
+        build(sf={**NONE, "deals.json": body}, crm=hubspot())
+    assert "data/sf/deals.json" in str(err.value)

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from source_fixtures import load
 
+from crossfoot.errors import InputError
+
 REAL = Path(__file__).resolve().parents[2] / "fixtures" / "hubspot_fivetran"
 
 
@@ -84,3 +86,11 @@ def test_seed_deals_with_stages_resolve_labels_companies_and_deletions(real):
         assert all(f.conserved for f in loaded.files)
     finally:
         loaded.backend.close()
+
+
+def test_a_seed_without_the_close_date_property_names_its_column(real):
+    path = company(real)
+    deals = real / "data" / "hs" / "deal_data.csv"
+    deals.write_text(deals.read_text().replace("property_closedate", "property_other"))
+    with pytest.raises(InputError, match="missing required column 'property_closedate'"):
+        load(path)
