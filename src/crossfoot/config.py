@@ -120,7 +120,7 @@ def _check_fields(fields: dict[str, str], mappable: dict[str, str]) -> dict[str,
 
 
 class CrmSystem(_System):
-    system: Literal["salesforce"]
+    system: Literal["salesforce", "hubspot"]
 
     @field_validator("fields")
     @classmethod

@@ -99,6 +99,22 @@ def test_demo_runs_end_to_end(
     assert (folder / "out" / "report.html").is_file()
 
 
+@pytest.mark.slow
+def test_demo_writes_hubspot_pages_with_crm_hubspot(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "demo"
+    assert invoke(monkeypatch, "demo", str(folder), "--crm", "hubspot") == 0
+    assert "Bridge (USD)" in capsys.readouterr().out
+    assert (folder / "data" / "hubspot" / "deals.1.json").is_file()
+    assert "system: hubspot" in (folder / "crossfoot.yaml").read_text()
+
+
+def test_demo_refuses_an_unknown_crm(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert invoke(monkeypatch, "demo", str(tmp_path / "demo"), "--crm", "pipedrive") == 2
+    assert not (tmp_path / "demo").exists()
+
+
 def test_a_workspace_locked_by_another_process_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -129,12 +129,17 @@ def demo(
     ),
     seed: Annotated[int, typer.Option(help="Seed of the generator (same seed, same company).")] = 7,
     deals: Annotated[int, typer.Option(help="Number of deals.")] = 360,
+    crm: Annotated[
+        str, typer.Option(help="CRM export format: salesforce (CSV) or hubspot (API pages).")
+    ] = "salesforce",
 ) -> None:
     """Generate a sample company with known differences, run on it, print the bridge."""
     from crossfoot.api import run as do_run
     from crossfoot.demo import generate
 
-    company = generate(folder, seed=seed, n_deals=deals)
+    if crm not in ("salesforce", "hubspot"):
+        raise typer.BadParameter(f"{crm!r}: use salesforce or hubspot", param_hint="--crm")
+    company = generate(folder, seed=seed, n_deals=deals, crm="hubspot" if crm == "hubspot" else "salesforce")
     out = folder / "out"
     console.print(f"Sample company written to [bold]{folder}[/bold] ({company.definitions.name})")
     with _progress() as progress:

@@ -20,7 +20,7 @@ import csv
 import gc
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -28,6 +28,7 @@ from crossfoot.causes import CAUSE_CODES
 from crossfoot.demo import inject
 from crossfoot.demo import schedule_oracle as oracle
 from crossfoot.demo.catalog import SUPPORT, FxRates
+from crossfoot.demo.hubspot import CRM_DEFINITIONS, HubSpotIds, write_hubspot
 from crossfoot.demo.ledger import AS_OF
 from crossfoot.demo.records import Customer, Txn
 from crossfoot.demo.world import World
@@ -80,23 +81,36 @@ def generate(
     seed: int = 7,
     n_deals: int = 360,
     erp_format: Literal["json", "csv"] = "json",
+    crm: Literal["salesforce", "hubspot"] = "salesforce",
+    crm_format: Literal["json", "csv"] = "json",
 ) -> DemoCompany:
-    """Write the demo company to ``out_dir`` and return what was written."""
+    """Write the demo company to ``out_dir`` and return what was written.
+
+    ``crm="hubspot"`` writes the same company's CRM side as HubSpot API pages (or,
+    with ``crm_format="csv"``, as UI export CSV files); its records get HubSpot
+    ids, which NetSuite's references and ``labels.csv`` then carry.
+    """
     if n_deals < MIN_DEALS:
         raise ValueError(f"n_deals must be at least {MIN_DEALS} (got {n_deals})")
     if erp_format not in ("json", "csv"):
         raise ValueError(f"erp_format must be json or csv (got {erp_format!r})")
+    if crm not in ("salesforce", "hubspot"):
+        raise ValueError(f"crm must be salesforce or hubspot (got {crm!r})")
+    if crm_format not in ("json", "csv"):
+        raise ValueError(f"crm_format must be json or csv (got {crm_format!r})")
     # millions of small objects and no cycles: the cyclic collector would only slow us down
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _generate(Path(out_dir), seed, n_deals, erp_format)
+        return _generate(Path(out_dir), seed, n_deals, erp_format, crm, crm_format)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _generate(out_dir: Path, seed: int, n_deals: int, erp_format: str) -> DemoCompany:
+def _generate(
+    out_dir: Path, seed: int, n_deals: int, erp_format: str, crm: str, crm_format: str
+) -> DemoCompany:
     rng = random.Random(seed)
     w = World(rng, FxRates(rng), n_deals)
     w.build_accounts(round(n_deals / 3))
@@ -108,8 +122,16 @@ def _generate(out_dir: Path, seed: int, n_deals: int, erp_format: str) -> DemoCo
 
     data = out_dir / "data"
     counts: dict[str, int] = {}
-    counts.update(write_salesforce(data / "salesforce", [a for a in w.accounts], w.deals))
     customers = [a.customer for a in w.accounts] + w.extra_customers
+    definitions_text = DEFINITIONS
+    if crm == "hubspot":
+        ids = HubSpotIds.assign(w.accounts, w.deals)
+        ids.relink(customers, w.ledger.transactions)
+        labels = tuple(replace(x, crm_record_id=ids.of(x.crm_record_id) or "") for x in labels)
+        counts.update(write_hubspot(data / "hubspot", w.accounts, w.deals, ids, crm_format))
+        definitions_text = _with_crm(DEFINITIONS, CRM_DEFINITIONS)
+    else:
+        counts.update(write_salesforce(data / "salesforce", [a for a in w.accounts], w.deals))
     counts.update(
         write_netsuite(
             data / "netsuite", erp_format, customers, w.ledger.transactions, w.ledger.revenue
@@ -117,7 +139,7 @@ def _generate(out_dir: Path, seed: int, n_deals: int, erp_format: str) -> DemoCo
     )
     counts["fx_rates"] = write_fx(data / "fx_rates.csv", w.fx)
     definitions = out_dir / "crossfoot.yaml"
-    definitions.write_text(DEFINITIONS, encoding="utf-8")
+    definitions.write_text(definitions_text, encoding="utf-8")
     with (out_dir / "labels.csv").open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(("cause", "crm_record_id", "erp_record_id", "period", "note"))
@@ -126,6 +148,13 @@ def _generate(out_dir: Path, seed: int, n_deals: int, erp_format: str) -> DemoCo
         )
     counts["labels"] = len(labels)
     return DemoCompany(out_dir, definitions, labels, counts)
+
+
+def _with_crm(definitions: str, crm_block: str) -> str:
+    """The definitions with their ``crm:`` block replaced."""
+    start = definitions.index("\ncrm:\n") + 1
+    end = definitions.index("\nerp:\n", start) + 1
+    return definitions[:start] + crm_block + definitions[end:]
 
 
 def _deals(w: World, n_deals: int) -> None:

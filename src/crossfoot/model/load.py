@@ -96,6 +96,8 @@ class Check:
     field: str  # the field named in rejects
     value: str  # SQL for the rejects' value
     reason: str  # SQL text expression
+    #: checked before the fields' own errors (a deleted record is reported as deleted)
+    first: bool = False
 
 
 @dataclass(frozen=True)
@@ -234,9 +236,10 @@ def _levels(spec: LoadSpec, fmt: str) -> str:
         fields.append(f"WHEN {e} IS NOT NULL THEN {lit(label)}")
         values.append(f"WHEN {e} IS NOT NULL THEN {v}")
     for c in spec.checks:
-        errors.append(f"CASE WHEN {c.when} THEN {c.reason} END")
-        fields.append(f"WHEN {c.when} THEN {lit(c.field)}")
-        values.append(f"WHEN {c.when} THEN CAST({c.value} AS VARCHAR)")
+        at = 0 if c.first else len(errors)
+        errors.insert(at, f"CASE WHEN {c.when} THEN {c.reason} END")
+        fields.insert(at, f"WHEN {c.when} THEN {lit(c.field)}")
+        values.insert(at, f"WHEN {c.when} THEN CAST({c.value} AS VARCHAR)")
     raw = ", ".join(q("_v_" + f.name) for f in spec.fields)
     s1 = f"SELECT b.source_file, b.source_line, b._file_no, {', '.join(l1)} FROM {spec.source}"
     s2 = f"SELECT *, {', '.join(l2)} FROM ({s1})"

@@ -21,10 +21,11 @@ from crossfoot.diagnostic.findings import InputFile
 from crossfoot.engine.backend import DuckDBBackend
 from crossfoot.sources.base import LoadContext, Source
 from crossfoot.sources.fx import FxRates
+from crossfoot.sources.hubspot import HubSpot
 from crossfoot.sources.netsuite import NetSuite
 from crossfoot.sources.salesforce import Salesforce
 
-CRM_SOURCES: dict[str, type[Source]] = {"salesforce": Salesforce}
+CRM_SOURCES: dict[str, type[Source]] = {"salesforce": Salesforce, "hubspot": HubSpot}
 ERP_SOURCES: dict[str, type[Source]] = {"netsuite": NetSuite}
 
 

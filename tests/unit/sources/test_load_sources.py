@@ -25,7 +25,7 @@ def test_public_names_are_exported_and_sorted():
     assert crossfoot.sources.__all__ == sorted(crossfoot.sources.__all__)
     for name in crossfoot.sources.__all__:
         assert hasattr(crossfoot.sources, name)
-    assert set(crossfoot.sources.CRM_SOURCES) == {"salesforce"}
+    assert {"salesforce", "hubspot"} <= set(crossfoot.sources.CRM_SOURCES)
     assert set(crossfoot.sources.ERP_SOURCES) == {"netsuite"}
 
 
