@@ -22,10 +22,14 @@ from crossfoot.engine.backend import DuckDBBackend
 from crossfoot.sources.base import LoadContext, Source
 from crossfoot.sources.fx import FxRates
 from crossfoot.sources.netsuite import NetSuite
+from crossfoot.sources.quickbooks import QuickBooks
 from crossfoot.sources.salesforce import Salesforce
 
 CRM_SOURCES: dict[str, type[Source]] = {"salesforce": Salesforce}
-ERP_SOURCES: dict[str, type[Source]] = {"netsuite": NetSuite}
+ERP_SOURCES: dict[str, type[Source]] = {
+    "netsuite": NetSuite,
+    "quickbooks": QuickBooks,
+}
 
 
 def load_sources(defs: Definitions, backend: DuckDBBackend) -> tuple[InputFile, ...]:
