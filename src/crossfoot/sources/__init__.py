@@ -24,11 +24,13 @@ from crossfoot.sources.fx import FxRates
 from crossfoot.sources.netsuite import NetSuite
 from crossfoot.sources.quickbooks import QuickBooks
 from crossfoot.sources.salesforce import Salesforce
+from crossfoot.sources.xero import Xero
 
 CRM_SOURCES: dict[str, type[Source]] = {"salesforce": Salesforce}
 ERP_SOURCES: dict[str, type[Source]] = {
     "netsuite": NetSuite,
     "quickbooks": QuickBooks,
+    "xero": Xero,
 }
 
 
