@@ -20,6 +20,7 @@ from crossfoot.config import Definitions
 from crossfoot.diagnostic.findings import InputFile
 from crossfoot.engine.backend import DuckDBBackend
 from crossfoot.sources.base import LoadContext, Source
+from crossfoot.sources.business_central import BusinessCentral
 from crossfoot.sources.fx import FxRates
 from crossfoot.sources.netsuite import NetSuite
 from crossfoot.sources.quickbooks import QuickBooks
@@ -31,6 +32,7 @@ ERP_SOURCES: dict[str, type[Source]] = {
     "netsuite": NetSuite,
     "quickbooks": QuickBooks,
     "xero": Xero,
+    "business_central": BusinessCentral,
 }
 
 

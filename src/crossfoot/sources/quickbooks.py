@@ -57,6 +57,8 @@ REVENUE_KINDS = ("SalesItemLineDetail", "DiscountLineDetail")
 LOADED_KINDS = ("SubTotalLineDetail", "DescriptionOnly", "GroupLineDetail")
 #: the most a query page returns: a last page this full may have a next one
 MAX_PAGE = 1000
+#: how the columns this reader adds are named in reject reasons
+LABELS = {"_doc_id": "Id", "_line_id": "Line.Id", "_type": "object"}
 #: vendor object names in ``erp.fields`` -> the raw table holding them
 ALIASES = {"invoice": "Transaction", "creditmemo": "Transaction", "line": "Line"}
 
@@ -305,7 +307,7 @@ class QuickBooks:
         erp = ctx.defs.erp
         api.revenue_source(ctx)
         folder = ctx.folder(erp.source, "erp.source")
-        rows, labels = api.ApiRows(ctx, SYSTEM), {"_type": "_type"}
+        rows, labels = api.ApiRows(ctx, SYSTEM), dict(LABELS)
         pages = read_pages(rows, ctx, folder, labels)
         jsonl = read_airbyte(rows, ctx, folder, labels)
         if not (pages or jsonl):

@@ -45,6 +45,14 @@ BILLS = ("ACCPAY", "ACCPAYCREDIT")
 NEVER_POSTED = ("VOIDED", "DELETED")
 UNPOSTED = ("DRAFT", "SUBMITTED")
 PAGE_SIZE = 100
+#: how the columns this reader adds are named in reject reasons
+LABELS = {
+    "_id": "InvoiceID/CreditNoteID",
+    "_number": "InvoiceNumber/CreditNoteNumber",
+    "_doc_id": "InvoiceID/CreditNoteID",
+    "_line_id": "LineItemID",
+    "_object": "object",
+}
 DATE_COLUMNS = ("date", "duedate", "updateddateutc", "fullypaidondate")
 ALIASES = {
     "invoices": "Invoices",
@@ -269,7 +277,7 @@ class Xero:
         erp = ctx.defs.erp
         api.revenue_source(ctx)
         folder = ctx.folder(erp.source, "erp.source")
-        rows, labels = api.ApiRows(ctx, SYSTEM), dict[str, str]()
+        rows, labels = api.ApiRows(ctx, SYSTEM), dict(LABELS)
         for obj in ("Contacts", *DOC_OBJECTS):
             pages = []
             for path in api.locate_pages(ctx, folder, obj):
