@@ -129,12 +129,18 @@ def demo(
     ),
     seed: Annotated[int, typer.Option(help="Seed of the generator (same seed, same company).")] = 7,
     deals: Annotated[int, typer.Option(help="Number of deals.")] = 360,
+    erp: Annotated[
+        str, typer.Option(help="ERP format: netsuite, quickbooks, xero or business_central.")
+    ] = "netsuite",
 ) -> None:
     """Generate a sample company with known differences, run on it, print the bridge."""
     from crossfoot.api import run as do_run
     from crossfoot.demo import generate
+    from crossfoot.demo.erp_writers import ERPS
 
-    company = generate(folder, seed=seed, n_deals=deals)
+    if erp not in ERPS:
+        raise typer.BadParameter(f"--erp must be one of {', '.join(ERPS)}", param_hint="--erp")
+    company = generate(folder, seed=seed, n_deals=deals, erp=erp)
     out = folder / "out"
     console.print(f"Sample company written to [bold]{folder}[/bold] ({company.definitions.name})")
     with _progress() as progress:

@@ -27,10 +27,10 @@ from typing import Literal
 from crossfoot.causes import CAUSE_CODES
 from crossfoot.demo import inject
 from crossfoot.demo.catalog import FxRates
+from crossfoot.demo.erp_writers import ERP_WRITERS, ERPS, demo_definitions
 from crossfoot.demo.records import Customer, Txn
 from crossfoot.demo.world import World
 from crossfoot.demo.writers import (
-    DEFINITIONS,
     write_fx,
     write_netsuite,
     write_salesforce,
@@ -78,8 +78,16 @@ def generate(
     seed: int = 7,
     n_deals: int = 360,
     erp_format: Literal["json", "csv"] = "json",
+    erp: str = "netsuite",
 ) -> DemoCompany:
-    """Write the demo company to ``out_dir`` and return what was written."""
+    """Write the demo company to ``out_dir`` and return what was written.
+
+    ``erp`` writes the ERP side as NetSuite (SuiteQL pages or CSV, with revenue
+    schedules) or as QuickBooks Online, Xero or Business Central API pages
+    (see ``erp_writers.py``: no revenue schedules, so revenue is the invoice lines).
+    """
+    if erp not in ERPS:
+        raise ValueError(f"erp must be one of {', '.join(ERPS)} (got {erp!r})")
     if n_deals < MIN_DEALS:
         raise ValueError(f"n_deals must be at least {MIN_DEALS} (got {n_deals})")
     if erp_format not in ("json", "csv"):
@@ -88,13 +96,13 @@ def generate(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _generate(Path(out_dir), seed, n_deals, erp_format)
+        return _generate(Path(out_dir), seed, n_deals, erp_format, erp)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _generate(out_dir: Path, seed: int, n_deals: int, erp_format: str) -> DemoCompany:
+def _generate(out_dir: Path, seed: int, n_deals: int, erp_format: str, erp: str) -> DemoCompany:
     rng = random.Random(seed)
     w = World(rng, FxRates(rng), n_deals)
     w.build_accounts(round(n_deals / 3))
@@ -107,14 +115,16 @@ def _generate(out_dir: Path, seed: int, n_deals: int, erp_format: str) -> DemoCo
     counts: dict[str, int] = {}
     counts.update(write_salesforce(data / "salesforce", [a for a in w.accounts], w.deals))
     customers = [a.customer for a in w.accounts] + w.extra_customers
-    counts.update(
-        write_netsuite(
-            data / "netsuite", erp_format, customers, w.ledger.transactions, w.ledger.revenue
+    txns = w.ledger.transactions
+    if erp == "netsuite":
+        counts.update(
+            write_netsuite(data / "netsuite", erp_format, customers, txns, w.ledger.revenue)
         )
-    )
+    else:
+        counts.update(ERP_WRITERS[erp](data / erp, customers, txns))
     counts["fx_rates"] = write_fx(data / "fx_rates.csv", w.fx)
     definitions = out_dir / "crossfoot.yaml"
-    definitions.write_text(DEFINITIONS, encoding="utf-8")
+    definitions.write_text(demo_definitions(erp), encoding="utf-8")
     with (out_dir / "labels.csv").open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(("cause", "crm_record_id", "erp_record_id", "period", "note"))

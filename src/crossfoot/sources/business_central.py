@@ -253,6 +253,7 @@ class BusinessCentral:
                 location=ctx.rel(folder) + "/",
             )
         rows.register(DECLARED)
+        self._empty_dates(ctx)
         fields = api.translate_fields(erp.fields, ALIASES)
         dimension = None
         if (pl := fields.get("product_line", "")).lower().startswith(DIMENSIONS.lower() + "."):
@@ -282,3 +283,13 @@ class BusinessCentral:
         )
         api.write_documents(ctx, SYSTEM, docs, lines, "CAST(NULL AS DECIMAL(18,8))")
         api.write_revenue_from_lines(ctx, SYSTEM, UNPOSTED)
+
+    def _empty_dates(self, ctx: LoadContext) -> None:
+        """Business Central writes an empty date as ``0001-01-01``: it means no date."""
+        for name in ("documents", "lines"):
+            raw = ctx.raw.get((SYSTEM, name))
+            for col in raw.columns if raw else ():
+                if raw is not None and (col.endswith("date") or col == "_date"):
+                    ctx.sql(
+                        f"UPDATE {q(raw.name)} SET {q(col)} = NULL WHERE {q(col)} = '0001-01-01'"
+                    )
