@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from crossfoot.errors import ConfigError, InputError
 from crossfoot.model.load import lit, q
+from crossfoot.model.mapping import F, ObjectSpec, SystemMap, TableMap
 from crossfoot.sources.base import PREFIX, REJECTS_TABLE, LoadContext
 from crossfoot.sources.files import RawFile, RawTable
 from crossfoot.sources.pages import _flatten, _number
@@ -296,10 +297,76 @@ def local_currency(ctx: LoadContext) -> str:
 
 
 def revenue_source(ctx: LoadContext) -> None:
-    """Only ``invoice_lines`` is built for the ERPs without revenue schedules."""
-    if ctx.defs.erp.revenue not in (None, "invoice_lines"):
+    """``invoice_lines`` and ``gl`` are built for the ERPs without revenue schedules."""
+    if ctx.defs.erp.revenue not in (None, "invoice_lines", "gl"):
         raise ConfigError(
-            f"erp.revenue: {ctx.defs.erp.revenue} is not yet supported for "
-            f"{ctx.defs.erp.system}: use invoice_lines",
+            f"erp.revenue: {ctx.defs.erp.revenue} is not supported for "
+            f"{ctx.defs.erp.system}: use invoice_lines or gl",
             location="erp.revenue",
         )
+
+
+def write_revenue(ctx: LoadContext, system: str, unposted: tuple[str, ...] = ()) -> None:
+    """The ``revenue`` table from the source ``erp.revenue`` names (default: invoice lines)."""
+    if ctx.defs.erp.revenue == "gl":
+        write_revenue_from_gl(ctx, system)
+    else:
+        write_revenue_from_lines(ctx, system, unposted)
+
+
+GL_COLUMNS = ("date", "account", "amount")
+GL = SystemMap(
+    system="gl",
+    objects=(ObjectSpec("gl", GL_COLUMNS, core=True),),
+    relations={},
+    tables=(
+        TableMap(
+            "_gl",
+            "gl",
+            (
+                F("date", ("gl.date",), "date", True),
+                F("account", ("gl.account",), "text", True),
+                F("amount", ("gl.amount",), "money", True),
+                F("currency", ("gl.currency",), "currency"),
+                F("customer_id", ("gl.customer",), "id"),
+                F("number", ("gl.document_number",)),
+                F("line_id", ("gl.line_ref",)),
+                F("product_line", ("gl.product_line",)),
+            ),
+        ),
+    ),
+)
+
+
+def write_revenue_from_gl(ctx: LoadContext, system: str) -> None:
+    """``erp.revenue: gl``: one revenue row per GL posting of the export (income accounts only).
+
+    The CSV has ``date, account, amount`` and optionally ``currency, customer,
+    document_number, line_ref, product_line``; ``amount`` is revenue-signed (a credit
+    to an income account is positive). A posting's document is found by its number
+    among the loaded documents; its customer, currency and product line fall back to
+    the document's (and the document line's).
+    """
+    erp = ctx.defs.erp
+    path = ctx.defs.path(erp.gl or "")
+    if not path.is_file() or path.suffix.lower() != ".csv":
+        raise InputError(f"the GL export {erp.gl!r} is not a CSV file", location="erp.gl")
+    gl = replace(GL, system=system)
+    ctx.read_object(system, gl.objects[0], [path])
+    stg = ctx.stage_all(gl, {}, {}, "erp.gl", erp.date_format, {})["_gl"]
+    home = lit(local_currency(ctx))
+    ctx.write(
+        "revenue",
+        f"""SELECT g.date, g.amount, coalesce(g.currency, d.currency, {home}) AS currency,
+                coalesce(g.customer_id, d.customer_id) AS customer_id,
+                coalesce(d.doc_id, g.number) AS doc_id, g.line_id,
+                coalesce(g.product_line, dl.product_line) AS product_line,
+                g.source_file, g.source_line
+        FROM {stg} g
+        LEFT JOIN (SELECT number, min(doc_id) AS doc_id, min(currency) AS currency,
+                          min(customer_id) AS customer_id
+                   FROM document WHERE number IS NOT NULL GROUP BY number) d
+            ON d.number = g.number
+        LEFT JOIN document_line dl ON dl.doc_id = d.doc_id AND dl.line_id = g.line_id""",
+        system,
+    )

@@ -282,7 +282,7 @@ class BusinessCentral:
             f"nullif(currency, '') AS currency) FROM {stg['document']})"
         )
         api.write_documents(ctx, SYSTEM, docs, lines, "CAST(NULL AS DECIMAL(18,8))")
-        api.write_revenue_from_lines(ctx, SYSTEM, UNPOSTED)
+        api.write_revenue(ctx, SYSTEM, UNPOSTED)
 
     def _empty_dates(self, ctx: LoadContext) -> None:
         """Business Central writes an empty date as ``0001-01-01``: it means no date."""

@@ -337,7 +337,7 @@ class QuickBooks:
             f"(SELECT * REPLACE (CASE doc_type {doc_type} END AS doc_type) FROM {stg['document']})"
         )
         api.write_documents(ctx, SYSTEM, docs, lines, "t.exchange_rate")
-        api.write_revenue_from_lines(ctx, SYSTEM)
+        api.write_revenue(ctx, SYSTEM)
 
 
 def _revenue_kinds() -> str:

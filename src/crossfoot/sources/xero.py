@@ -337,7 +337,7 @@ class Xero:
         )
         rate = "CASE WHEN t.exchange_rate > 0 THEN round(1 / t.exchange_rate, 8) END"
         api.write_documents(ctx, SYSTEM, docs, lines, rate)
-        api.write_revenue_from_lines(ctx, SYSTEM, UNPOSTED)
+        api.write_revenue(ctx, SYSTEM, UNPOSTED)
 
     def _dates(self, ctx: LoadContext) -> None:
         """Xero's ``/Date(ms+hhmm)/`` as ISO text in the raw tables, before typing."""

@@ -255,9 +255,46 @@ def test_not_a_query_response(build_erp):
         build_erp("quickbooks", {"Invoice.json": {"Invoice": []}})
 
 
-def test_gl_revenue_is_not_yet_supported(build_erp):
-    with pytest.raises(ConfigError, match="revenue: gl is not yet supported"):
-        build_erp("quickbooks", {"Invoice.json": page("Invoice", [])}, revenue="gl")
+def test_revenue_from_a_gl_export(build_erp):
+    """``erp.revenue: gl``: the income-account postings, linked to documents by number."""
+    docs = page("Invoice", [invoice("41", [sales("1", "1200.00", "1", "100")])])
+    gl = (
+        "date,account,amount,currency,customer,document_number,line_ref,product_line\n"
+        "2026-03-31,4000 Subscription revenue,100.00,,,INV-41,1,\n"
+        "2026-04-30,4000 Subscription revenue,100.00,USD,7,INV-41,1,Support\n"
+        "2026-04-30,4100 Other income,5.00,,,,,\n"
+        "2026-04-31,4000 Subscription revenue,100.00,,,INV-41,1,\n"
+    )
+    loaded = build_erp(
+        "quickbooks", {"Invoice.json": docs, "gl.csv": gl}, revenue="gl", gl="data/erp/gl.csv"
+    )
+    rows = [
+        (
+            r["date"],
+            r["amount"],
+            r["currency"],
+            r["customer_id"],
+            r["doc_id"],
+            r["line_id"],
+            r["product_line"],
+            r["source_line"],
+        )
+        for r in loaded.rows("revenue")
+    ]
+    assert rows == [
+        (date(2026, 3, 31), Decimal("100.00"), "USD", "7", "41", "1", "class 100", 2),
+        (date(2026, 4, 30), Decimal("100.00"), "USD", "7", "41", "1", "Support", 3),
+        (date(2026, 4, 30), Decimal("5.00"), "USD", None, None, None, None, 4),
+    ]
+    (reject,) = loaded.rejects()
+    assert (reject["source_file"], reject["source_line"], reject["field"]) == (
+        "data/erp/gl.csv",
+        5,
+        "date",
+    )
+    assert conserved(loaded) == [("Invoice.json", 2, 2, 0), ("gl.csv", 4, 3, 1)]
+    with pytest.raises(ConfigError, match="revenue: gl needs gl: the path of the GL export"):
+        build_erp("quickbooks", {"Invoice.json": docs}, revenue="gl")
 
 
 def test_custom_field_as_deal_ref(build_erp):
