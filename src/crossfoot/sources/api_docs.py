@@ -27,7 +27,7 @@ from typing import Any
 import pyarrow as pa
 
 from crossfoot.errors import ConfigError, InputError
-from crossfoot.model.load import lit, q
+from crossfoot.model.load import LoadSpec, lit, q
 from crossfoot.model.mapping import F, ObjectSpec, SystemMap, TableMap
 from crossfoot.sources.base import PREFIX, REJECTS_TABLE, LoadContext
 from crossfoot.sources.files import RawFile, RawTable
@@ -234,6 +234,29 @@ def custom_fields(
             labels.setdefault(col.lower(), col)
             v = value(item)
             out[col.lower()] = None if v is None else str(v)
+
+
+def same_record_doc(
+    ctx: LoadContext, system: str, doc_object: str
+) -> Callable[[LoadSpec], LoadSpec]:
+    """``_doc`` of a nested line: its own document record (same page and position), loaded.
+
+    Joining by id alone would attach the lines of a rejected duplicate document to the
+    first document with that id; the record's position makes them go with their own.
+    """
+
+    def extend(spec: LoadSpec) -> LoadSpec:
+        staged, key = ctx.staged[(system, doc_object)]
+        join = (
+            f" LEFT JOIN {q(staged)} nd ON nd.source_file = b.source_file"
+            f' AND nd.source_line = b.source_line AND nd.{q(key)} = trim(b."_doc_id")'
+        )
+        fields = tuple(
+            replace(f, expr=f"nd.{q(key)}") if f.name == "_doc" else f for f in spec.fields
+        )
+        return replace(spec, source=spec.source + join, fields=fields)
+
+    return extend
 
 
 def mark_repeats(rows: list[Flat], key: str = "_line_id") -> None:

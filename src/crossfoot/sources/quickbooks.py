@@ -320,7 +320,14 @@ class QuickBooks:
         fields = api.translate_fields(erp.fields, ALIASES)
         dates = "YYYY-MM-DD" if erp.date_format == "auto" else erp.date_format
         stg = ctx.stage_all(
-            QUICKBOOKS, fields, ERP_MAPPABLE, "erp.fields", dates, CHECKS, DUPLICATES
+            QUICKBOOKS,
+            fields,
+            ERP_MAPPABLE,
+            "erp.fields",
+            dates,
+            CHECKS,
+            DUPLICATES,
+            {"document_line": api.same_record_doc(ctx, SYSTEM, "Transaction")},
         )
         doc_type = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in DOC_OBJECTS.items())
         join, product_line = _resolve_product_line(fields.get("product_line"))

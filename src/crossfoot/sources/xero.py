@@ -321,7 +321,16 @@ class Xero:
                 product_line,
             )
         dates = "YYYY-MM-DD" if erp.date_format == "auto" else erp.date_format
-        stg = ctx.stage_all(XERO, fields, ERP_MAPPABLE, "erp.fields", dates, CHECKS, DUPLICATES)
+        stg = ctx.stage_all(
+            XERO,
+            fields,
+            ERP_MAPPABLE,
+            "erp.fields",
+            dates,
+            CHECKS,
+            DUPLICATES,
+            {"document_line": api.same_record_doc(ctx, SYSTEM, "Invoices")},
+        )
         doc_type = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in DOC_TYPES.items())
         amount = (
             "(l.amount - CASE WHEN lower(l._amount_types) = 'inclusive' "

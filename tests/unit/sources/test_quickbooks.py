@@ -308,3 +308,17 @@ def test_custom_field_as_deal_ref(build_erp):
         fields={"crm_deal_ref": "CustomField.Deal ID"},
     )
     assert loaded.rows("document")[0]["crm_deal_ref"] == "006XYZ"
+
+
+def test_lines_of_a_duplicate_invoice_go_with_it(build_erp):
+    first = invoice("51", [sales("1", "10.00")])
+    again = invoice("51", [sales("2", "99.00")])  # the same Id exported twice, other lines
+    loaded = build_erp("quickbooks", {"Invoice.json": page("Invoice", [first, again])})
+    assert [(r["line_id"], r["amount"]) for r in loaded.rows("document_line")] == [
+        ("1", Decimal("10.00"))
+    ]
+    assert sorted((r["source_line"], r["reason"]) for r in loaded.rejects()) == [
+        (2, "belongs to Invoice '51', which was rejected"),
+        (2, "duplicate id '51', first at line 1"),
+    ]
+    assert loaded.rows("document")[0]["amount"] == Decimal("10.00")
