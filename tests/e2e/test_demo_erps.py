@@ -98,3 +98,24 @@ def test_netsuite_demo_definitions_are_unchanged(tmp_path: Path) -> None:
     assert company.definitions.read_text(encoding="utf-8") == DEFINITIONS
     with pytest.raises(ValueError, match="erp must be one of"):
         generate(tmp_path, erp="sap")
+
+
+def test_every_erp_format_holds_the_same_documents(tmp_path: Path) -> None:
+    """Invoices and credit memos (and BC's orders) add up to NetSuite's, per type."""
+    from crossfoot.config import load_definitions
+    from crossfoot.engine.backend import DuckDBBackend
+    from crossfoot.sources import load_sources
+
+    totals = {}
+    for erp in ("netsuite", *NOT_FOUND):
+        company = generate(tmp_path / erp, seed=3, n_deals=150, erp=erp)
+        backend = DuckDBBackend()
+        try:
+            load_sources(load_definitions(company.definitions), backend)
+            query = "SELECT doc_type, count(*), sum(amount) FROM document GROUP BY 1 ORDER BY 1"
+            totals[erp] = backend.sql(query).fetchall()
+        finally:
+            backend.close()
+    billing = {erp: [t for t in rows if t[0] != "order"] for erp, rows in totals.items()}
+    assert billing["quickbooks"] == billing["xero"] == billing["netsuite"]
+    assert totals["business_central"] == totals["netsuite"]  # with its sales orders
