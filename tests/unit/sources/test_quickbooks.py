@@ -322,3 +322,19 @@ def test_lines_of_a_duplicate_invoice_go_with_it(build_erp):
         (2, "duplicate id '51', first at line 1"),
     ]
     assert loaded.rows("document")[0]["amount"] == Decimal("10.00")
+
+
+def test_product_line_from_the_department(build_erp):
+    """QuickBooks locations (Department) can carry the product line instead of classes."""
+    departments = page("Department", [{"Id": "3", "Name": "Hardware"}])
+    doc = invoice("61", [sales("1", "40.00", "1", "100")], DepartmentRef={"value": "3"})
+    loaded = build_erp(
+        "quickbooks",
+        {
+            "Invoice.json": page("Invoice", [doc]),
+            "Department.json": departments,
+            "Class.json": CLASSES,
+        },
+        fields={"product_line": "Invoice.DepartmentRef.value"},
+    )
+    assert [r["product_line"] for r in loaded.rows("document_line")] == ["Hardware"]
