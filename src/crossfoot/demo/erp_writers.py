@@ -1,7 +1,7 @@
 """The demo company's ERP side as QuickBooks Online, Xero or Business Central API pages.
 
 The same customers and transactions as the NetSuite files, in each vendor's
-response shape (exactly what ``crossfoot pull`` writes): QuickBooks query pages
+response shape and the file names the readers take: QuickBooks query pages
 of 1000, Xero pages of 100, Business Central OData pages of 1000 with the lines
 ``$expand``-ed. QuickBooks and Xero have no sales orders: only invoices and credit
 memos are written, and the deals are booked in the ERP by their invoices.
