@@ -114,8 +114,13 @@ def _check_fields(fields: dict[str, str], mappable: dict[str, str]) -> dict[str,
                 f"{key!r} is not a canonical field that can be mapped; "
                 f"allowed: {', '.join(sorted(mappable))}"
             )
-        if not re.fullmatch(r"[A-Za-z0-9_]+\.[A-Za-z0-9_]+", value):
-            raise ValueError(f"{key}: {value!r} must be Object.Field, e.g. Opportunity.Foo__c")
+        # the field part may be a path (ClassRef.value) or a name with spaces: Xero tracking
+        # categories (Tracking.Product Line), QuickBooks custom fields (CustomField.Deal ID)
+        if not re.fullmatch(r"[A-Za-z0-9_]+\.[A-Za-z0-9_](?:[A-Za-z0-9_ .#&/-]*[A-Za-z0-9_#])?", value):
+            raise ValueError(
+                f"{key}: {value!r} must be Object.Field, e.g. Opportunity.Foo__c "
+                "(a Xero tracking category or QuickBooks custom field: Tracking.Product Line)"
+            )
     return fields
 
 
@@ -128,13 +133,48 @@ class CrmSystem(_System):
         return _check_fields(v, CRM_MAPPABLE)
 
 
+#: ERPs without revenue schedules: revenue comes from their invoice lines (or a GL export)
+SCHEDULELESS_ERPS = ("quickbooks", "xero", "business_central")
+
+
 class ErpSystem(_System):
-    system: Literal["netsuite"]
+    system: Literal["netsuite", "quickbooks", "xero", "business_central"]
+    #: where recognized revenue comes from: ``erp`` (the ERP's revenue export: NetSuite),
+    #: ``invoice_lines`` (each invoice line at its invoice date; credit memos negative) or
+    #: ``gl`` (a GL export). Default: ``erp`` for NetSuite, ``invoice_lines`` for the others.
+    revenue: Literal["erp", "invoice_lines", "gl"] | None = None
+    #: the company's local currency, for documents that leave it empty (Business Central);
+    #: default: the reporting currency
+    local_currency: str | None = None
+    #: with ``revenue: gl``: the GL export (CSV of the income-account postings, see
+    #: docs/inputs.md), relative to the definitions file
+    gl: str | None = None
 
     @field_validator("fields")
     @classmethod
     def _fields(cls, v: dict[str, str]) -> dict[str, str]:
         return _check_fields(v, ERP_MAPPABLE)
+
+    @field_validator("local_currency")
+    @classmethod
+    def _local_currency(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Z]{3}", v):
+            raise ValueError(f"{v!r} is not a three-letter ISO 4217 currency code such as USD")
+        return v
+
+    @model_validator(mode="after")
+    def _revenue_source(self) -> ErpSystem:
+        if self.revenue == "gl" and not self.gl:
+            raise ValueError("revenue: gl needs gl: the path of the GL export (a CSV file)")
+        if self.gl and self.revenue != "gl":
+            raise ValueError("gl: is only read with revenue: gl")
+        if self.system == "netsuite" and self.revenue not in (None, "erp"):
+            raise ValueError(f"revenue: {self.revenue} is not supported for netsuite: use erp")
+        if self.system in SCHEDULELESS_ERPS and self.revenue == "erp":
+            raise ValueError(
+                f"revenue: erp: {self.system} has no revenue schedules; use invoice_lines"
+            )
+        return self
 
 
 def _exact(v: Any) -> Any:

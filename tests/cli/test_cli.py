@@ -145,3 +145,14 @@ def test_a_workspace_locked_by_another_process_is_a_clear_error(
         holder.wait()
         if holder.stdout is not None:
             holder.stdout.close()
+
+
+@pytest.mark.slow
+def test_demo_in_another_erp_format(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "demo"
+    assert invoke(monkeypatch, "demo", str(folder), "--erp", "xero", "--deals", "150") == 0
+    assert "erp_revenue" in capsys.readouterr().out
+    assert (folder / "data" / "xero" / "Invoices.1.json").is_file()
+    assert invoke(monkeypatch, "demo", str(tmp_path / "other"), "--erp", "sap") == 2

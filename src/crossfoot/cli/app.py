@@ -132,14 +132,23 @@ def demo(
     crm: Annotated[
         str, typer.Option(help="CRM export format: salesforce (CSV) or hubspot (API pages).")
     ] = "salesforce",
+    erp: Annotated[
+        str, typer.Option(help="ERP format: netsuite, quickbooks, xero or business_central.")
+    ] = "netsuite",
 ) -> None:
     """Generate a sample company with known differences, run on it, print the bridge."""
     from crossfoot.api import run as do_run
     from crossfoot.demo import generate
+    from crossfoot.demo.erp_writers import ERPS
 
     if crm not in ("salesforce", "hubspot"):
         raise typer.BadParameter(f"{crm!r}: use salesforce or hubspot", param_hint="--crm")
-    company = generate(folder, seed=seed, n_deals=deals, crm="hubspot" if crm == "hubspot" else "salesforce")
+    if erp not in ERPS:
+        raise typer.BadParameter(f"--erp must be one of {', '.join(ERPS)}", param_hint="--erp")
+    company = generate(
+        folder, seed=seed, n_deals=deals, crm="hubspot" if crm == "hubspot" else "salesforce",
+        erp=erp,
+    )  # fmt: skip
     out = folder / "out"
     console.print(f"Sample company written to [bold]{folder}[/bold] ({company.definitions.name})")
     with _progress() as progress:

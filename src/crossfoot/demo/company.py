@@ -28,12 +28,12 @@ from crossfoot.causes import CAUSE_CODES
 from crossfoot.demo import inject
 from crossfoot.demo import schedule_oracle as oracle
 from crossfoot.demo.catalog import SUPPORT, FxRates
+from crossfoot.demo.erp_writers import ERP_WRITERS, ERPS, demo_definitions
 from crossfoot.demo.hubspot import CRM_DEFINITIONS, HubSpotIds, write_hubspot
 from crossfoot.demo.ledger import AS_OF
 from crossfoot.demo.records import Customer, Txn
 from crossfoot.demo.world import World
 from crossfoot.demo.writers import (
-    DEFINITIONS,
     write_fx,
     write_netsuite,
     write_salesforce,
@@ -83,13 +83,20 @@ def generate(
     erp_format: Literal["json", "csv"] = "json",
     crm: Literal["salesforce", "hubspot"] = "salesforce",
     crm_format: Literal["json", "csv"] = "json",
+    erp: str = "netsuite",
 ) -> DemoCompany:
     """Write the demo company to ``out_dir`` and return what was written.
 
     ``crm="hubspot"`` writes the same company's CRM side as HubSpot API pages (or,
     with ``crm_format="csv"``, as UI export CSV files); its records get HubSpot
-    ids, which NetSuite's references and ``labels.csv`` then carry.
+    ids, which the ERP's references and ``labels.csv`` then carry.
+
+    ``erp`` writes the ERP side as NetSuite (SuiteQL pages or CSV, with revenue
+    schedules) or as QuickBooks Online, Xero or Business Central API pages
+    (see ``erp_writers.py``: no revenue schedules, so revenue is the invoice lines).
     """
+    if erp not in ERPS:
+        raise ValueError(f"erp must be one of {', '.join(ERPS)} (got {erp!r})")
     if n_deals < MIN_DEALS:
         raise ValueError(f"n_deals must be at least {MIN_DEALS} (got {n_deals})")
     if erp_format not in ("json", "csv"):
@@ -102,41 +109,44 @@ def generate(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _generate(Path(out_dir), seed, n_deals, erp_format, crm, crm_format)
+        return _generate(Path(out_dir), seed, n_deals, erp_format, crm, crm_format, erp)
     finally:
         if was_enabled:
             gc.enable()
 
 
 def _generate(
-    out_dir: Path, seed: int, n_deals: int, erp_format: str, crm: str, crm_format: str
+    out_dir: Path, seed: int, n_deals: int, erp_format: str, crm: str, crm_format: str, erp: str
 ) -> DemoCompany:
     rng = random.Random(seed)
     w = World(rng, FxRates(rng), n_deals)
     w.build_accounts(round(n_deals / 3))
     _deals(w, n_deals)
     _erp_only(w)
-    _definition_drift(w)
+    if erp == "netsuite":  # the ERPs without revenue schedules recognize at invoice
+        _definition_drift(w)
     w.ledger.number()
     labels = _labels(w)
 
     data = out_dir / "data"
     counts: dict[str, int] = {}
     customers = [a.customer for a in w.accounts] + w.extra_customers
-    definitions_text = DEFINITIONS
+    definitions_text = demo_definitions(erp)
     if crm == "hubspot":
         ids = HubSpotIds.assign(w.accounts, w.deals)
         ids.relink(customers, w.ledger.transactions)
         labels = tuple(replace(x, crm_record_id=ids.of(x.crm_record_id) or "") for x in labels)
         counts.update(write_hubspot(data / "hubspot", w.accounts, w.deals, ids, crm_format))
-        definitions_text = _with_crm(DEFINITIONS, CRM_DEFINITIONS)
+        definitions_text = _with_crm(definitions_text, CRM_DEFINITIONS)
     else:
         counts.update(write_salesforce(data / "salesforce", [a for a in w.accounts], w.deals))
-    counts.update(
-        write_netsuite(
-            data / "netsuite", erp_format, customers, w.ledger.transactions, w.ledger.revenue
+    txns = w.ledger.transactions
+    if erp == "netsuite":
+        counts.update(
+            write_netsuite(data / "netsuite", erp_format, customers, txns, w.ledger.revenue)
         )
-    )
+    else:
+        counts.update(ERP_WRITERS[erp](data / erp, customers, txns))
     counts["fx_rates"] = write_fx(data / "fx_rates.csv", w.fx)
     definitions = out_dir / "crossfoot.yaml"
     definitions.write_text(definitions_text, encoding="utf-8")

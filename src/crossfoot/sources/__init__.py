@@ -20,13 +20,21 @@ from crossfoot.config import Definitions
 from crossfoot.diagnostic.findings import InputFile
 from crossfoot.engine.backend import DuckDBBackend
 from crossfoot.sources.base import LoadContext, Source
+from crossfoot.sources.business_central import BusinessCentral
 from crossfoot.sources.fx import FxRates
 from crossfoot.sources.hubspot import HubSpot
 from crossfoot.sources.netsuite import NetSuite
+from crossfoot.sources.quickbooks import QuickBooks
 from crossfoot.sources.salesforce import Salesforce
+from crossfoot.sources.xero import Xero
 
 CRM_SOURCES: dict[str, type[Source]] = {"salesforce": Salesforce, "hubspot": HubSpot}
-ERP_SOURCES: dict[str, type[Source]] = {"netsuite": NetSuite}
+ERP_SOURCES: dict[str, type[Source]] = {
+    "netsuite": NetSuite,
+    "quickbooks": QuickBooks,
+    "xero": Xero,
+    "business_central": BusinessCentral,
+}
 
 
 def load_sources(defs: Definitions, backend: DuckDBBackend) -> tuple[InputFile, ...]:
