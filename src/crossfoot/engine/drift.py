@@ -37,6 +37,8 @@ CANDIDATES: dict[str, tuple[str, str]] = {
     "ratable full_months": ("ratable", "full_months"),
 }
 
+ORDER = {name: i for i, name in enumerate(CANDIDATES)}
+
 
 def defined_candidate(defs: Definitions) -> dict[str, str]:
     """product line -> the candidate name of its rule in the definitions."""
@@ -122,7 +124,11 @@ def _drift(
         scores = {r["candidate"]: r for r in rows if r["product_line"] == pl}
         if want not in scores:
             continue
-        best = min(scores.values(), key=lambda r: (r["score_cents"], r["candidate"] != want))
+        # ties go to the defined rule, then to the simpler rule (CANDIDATES order)
+        best = min(
+            scores.values(),
+            key=lambda r: (r["score_cents"], r["candidate"] != want, ORDER[r["candidate"]]),
+        )
         mine = scores[want]
         worse_by = mine["score_cents"] - best["score_cents"]
         if (
