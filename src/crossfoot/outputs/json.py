@@ -8,6 +8,7 @@ a fixed, meaningful order (not sorted), so two runs on the same data diff clean.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from crossfoot.outputs.safe import format_money, utc_iso
@@ -89,6 +90,16 @@ def summary(view: RunView) -> dict[str, Any]:
             }
             for d in run.definition_drift
         ],
+        "milestones_pending": {
+            "lines": len(view.milestones_pending.rows),
+            "amount": format_money(
+                sum(
+                    (r["amount"] for r in view.milestones_pending.records()
+                     if isinstance(r["amount"], Decimal)),
+                    Decimal(0),
+                )  # fmt: skip
+            ),
+        },
         "notes": list(run.notes),
     }
 
