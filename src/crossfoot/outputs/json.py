@@ -11,7 +11,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from crossfoot.outputs.safe import format_money, utc_iso
+from crossfoot.outputs.safe import Cell, format_money, utc_iso
 from crossfoot.outputs.view import TOTAL_STEPS, RunView
 
 SCHEMA_VERSION = 1
@@ -92,16 +92,14 @@ def summary(view: RunView) -> dict[str, Any]:
         ],
         "milestones_pending": {
             "lines": len(view.milestones_pending.rows),
-            "amount": format_money(
-                sum(
-                    (r["amount"] for r in view.milestones_pending.records()
-                     if isinstance(r["amount"], Decimal)),
-                    Decimal(0),
-                )  # fmt: skip
-            ),
+            "amount": format_money(_total(view.milestones_pending.records(), "amount")),
         },
         "notes": list(run.notes),
     }
+
+
+def _total(records: list[dict[str, Cell]], column: str) -> Decimal:
+    return sum((r[column] for r in records if isinstance(r[column], Decimal)), Decimal(0))
 
 
 def render_summary(view: RunView) -> bytes:
