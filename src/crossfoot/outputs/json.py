@@ -99,7 +99,8 @@ def summary(view: RunView) -> dict[str, Any]:
 
 
 def _total(records: list[dict[str, Cell]], column: str) -> Decimal:
-    return sum((r[column] for r in records if isinstance(r[column], Decimal)), Decimal(0))
+    amounts = [v for r in records if isinstance(v := r[column], Decimal)]
+    return sum(amounts, Decimal(0))
 
 
 def render_summary(view: RunView) -> bytes:
