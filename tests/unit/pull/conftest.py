@@ -74,14 +74,15 @@ def ns_data() -> dict[str, list[dict[str, Any]]]:
     mod = "2026-03-01 10:00:00"
     txns = [{"id": str(100 + i), "tranid": f"INV{i}", "type": "CustInvc", "entity": "7",
              "trandate": f"2/{10 + i}/2026", "currency": "1", "exchangerate": "1",
-             "lastmodified_at": mod} for i in range(3)]  # fmt: skip
+             "lastmodified_at": f"2026-03-01 10:00:0{i}"} for i in range(3)]  # fmt: skip
     lines = []
     for t in txns:
         lines.append({"id": "0", "transaction": t["id"], "mainline": "T", "taxline": "F",
-                      "netamount": "-500.00", "lastmodified_at": mod})  # fmt: skip
+                      "netamount": "-500.00", "lastmodified_at": t["lastmodified_at"]})  # fmt: skip
         for n in (1, 2):
             lines.append({"id": str(n), "transaction": t["id"], "mainline": "F", "taxline": "F",
-                          "class": "1", "netamount": "-250.00", "lastmodified_at": mod})  # fmt: skip
+                          "class": "1", "netamount": "-250.00",
+                          "lastmodified_at": t["lastmodified_at"]})  # fmt: skip
     return {
         "currency": [{"id": "1", "symbol": "USD"}],
         "classification": [{"id": "1", "name": "Hardware"}],
@@ -91,7 +92,19 @@ def ns_data() -> dict[str, list[dict[str, Any]]]:
         ],
         "transaction": txns,
         "transactionline": lines,
-        "revenue": [],
+        "revenue": [
+            {
+                "plannedrevenue": "1",
+                "postingperiod": "5",
+                "trandate": "2/1/2026",
+                "amount": "250.00",
+                "transaction": "100",
+                "transactionline": "1",
+                "entity": "7",
+                "currency": "1",
+                "class": "1",
+            }
+        ],
     }
 
 
