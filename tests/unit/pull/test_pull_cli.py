@@ -20,9 +20,6 @@ def invoke(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
         return int(exc.code or 0)
     return 0
 
-    monkeypatch.setattr(http.RetryPolicy, "__init__", http.RetryPolicy.__init__)
-    monkeypatch.setattr(http.time, "sleep", lambda s: None)
-
 
 def _no_secret_in_files(root: Path, secrets: list[str]) -> None:
     for path in root.rglob("*"):
