@@ -72,9 +72,10 @@ def pull(
         recovered += [f"{system}/{obj}" for obj in folder.recover()]
         for obj, incremental in connector.objects():
             since = folder.cursor(obj) if incremental and not full else None
+            ask = connector.rewind(since, folder.lookback(obj)) if since else None
             cursor_of = partial(connector.cursor_of, obj)
             try:
-                result = pull_object(folder, connector.format, obj, connector.fetch(obj, since),
+                result = pull_object(folder, connector.format, obj, connector.fetch(obj, ask),
                                      since=since, cursor_of=cursor_of, progress=progress)  # fmt: skip
             except SourceError as exc:
                 # belt and braces: a client library may have put a token in a message

@@ -56,6 +56,10 @@ class Connector(Protocol):
         """Every page of ``obj`` (changed since ``since`` when given), as the vendor sent it."""
         ...
 
+    def rewind(self, cursor: str, seconds: int) -> str:
+        """The cursor ``seconds`` earlier, in the same format (the ``since`` of a pull)."""
+        ...
+
     def cursor_of(self, obj: str, record: dict[str, Any]) -> str | None:
         """The record's last-modified value, comparable as text."""
         ...

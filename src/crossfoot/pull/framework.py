@@ -16,6 +16,11 @@ pages and the old cursor untouched (the next pull discards ``.incoming`` and
 fetches again from the old cursor); one interrupted after ``COMMIT`` is rolled
 forward by the next pull. So nothing is lost and nothing is counted twice.
 
+The cursor is the latest last-modified stamp among the records fetched. A
+record that changes while the pull runs may get a stamp below it, so the next
+pull asks for changes since the cursor minus the duration of the pull that set
+it plus a margin (``lookback_s``); the merge makes the overlap harmless.
+
 A full pull commits the vendor's pages byte for byte. An incremental pull
 (records changed since the cursor) is merged with the committed pages: a
 record replaces the earlier version with the same key (for NetSuite lines: all
@@ -26,9 +31,11 @@ fresh pages in the vendor's format with consistent counts.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +45,7 @@ from typing import Any, Protocol
 from crossfoot.errors import SourceError
 
 STATE_FILE = ".pull-state.json"
+LOOKBACK_MARGIN = 300  # seconds of clock skew between the vendor's servers
 INCOMING = ".incoming"
 COMMIT = "COMMIT"
 
@@ -145,6 +153,10 @@ class PulledFolder:
         value = self.state().get(obj, {}).get("cursor")
         return value if isinstance(value, str) else None
 
+    def lookback(self, obj: str) -> int:
+        value = self.state().get(obj, {}).get("lookback_s")
+        return value if isinstance(value, int) else LOOKBACK_MARGIN
+
     def _save_state(self, obj: str, entry: dict[str, Any]) -> None:
         state = self.state()
         state[obj] = entry
@@ -216,6 +228,7 @@ def pull_object(
     progress: PullProgress | None = None,
 ) -> ObjectResult:
     """Store the pages ``fetch`` yields, merge them when incremental, commit, save the cursor."""
+    started = time.monotonic()
     staging = folder.incoming(obj)
     if staging.exists():
         shutil.rmtree(staging)
@@ -263,6 +276,9 @@ def pull_object(
         "pulled_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": mode,
         "records": total,
+        # a record changed while this pull ran can carry a stamp below the cursor:
+        # the next pull asks again from the cursor minus this many seconds
+        "lookback_s": LOOKBACK_MARGIN + math.ceil(time.monotonic() - started),
     }
     n_pages = len(finals) if finals or since is None else len(committed)
     state["pages"] = n_pages

@@ -28,6 +28,7 @@ stable key and are pulled whole every time.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import requests
@@ -161,6 +162,10 @@ class NetSuitePull:
                 f"{joiner}{_MODIFIED[table]}.lastmodifieddate >= TO_TIMESTAMP('{literal}', {_TS})"
             )
         return f"SELECT {', '.join(select)} FROM {source}{where} ORDER BY {order}"
+
+    def rewind(self, cursor: str, seconds: int) -> str:
+        moment = datetime.strptime(cursor, "%Y-%m-%d %H:%M:%S") - timedelta(seconds=seconds)
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
 
     def cursor_of(self, obj: str, record: dict[str, Any]) -> str | None:
         value = record.get(CURSOR)

@@ -18,7 +18,7 @@ org's ``instance_url``, passed to simple-salesforce as ``session_id`` /
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
 
@@ -33,6 +33,7 @@ from crossfoot.pull.http import Failure, retry_after, retrying
 
 PAGE_SIZE = 2000  # the Query resource's largest batch
 CURSOR = "SystemModstamp"
+STAMP = "%Y-%m-%dT%H:%M:%S.%f%z"  # how the REST API writes datetimes: 2024-01-15T10:00:00.000+0000
 #: the fields the reader maps (model/mapping.py SALESFORCE), per object, in pull order
 FIELDS: dict[str, tuple[str, ...]] = {
     "User": ("Id", "Name"),
@@ -74,7 +75,7 @@ def soql_datetime(value: str) -> str:
     SOQL datetime literals are ``YYYY-MM-DDThh:mm:ssZ`` (SOQL reference, "Date
     Formats and Date Literals"); dropping the milliseconds only widens a ``>=``.
     """
-    moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
+    moment = datetime.strptime(value, STAMP).astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -117,6 +118,10 @@ class SalesforcePull:
         unique = list(dict.fromkeys(by_lower[n.lower()] for n in [*self.fields[obj], CURSOR]))
         where = f" WHERE {CURSOR} >= {soql_datetime(since)}" if since else ""
         return f"SELECT {', '.join(unique)} FROM {obj}{where}"
+
+    def rewind(self, cursor: str, seconds: int) -> str:
+        moment = datetime.strptime(cursor, STAMP) - timedelta(seconds=seconds)
+        return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}{moment:%z}"
 
     def cursor_of(self, obj: str, record: dict[str, Any]) -> str | None:
         value = record.get(CURSOR)

@@ -28,7 +28,7 @@ def sf_data() -> dict[str, list[dict[str, Any]]]:
     opp = [
         {"Id": f"006{i}", "AccountId": f"001{i % 3}", "Name": f"Deal {i}", "StageName": "Closed Won",
          "CloseDate": f"2026-02-{10 + i:02d}", "Amount": 1000.5 + i, "OwnerId": "0051",
-         "LastModifiedDate": stamp, "SystemModstamp": f"2026-03-01T10:00:0{i}.000+0000",
+         "LastModifiedDate": stamp, "SystemModstamp": f"2026-03-01T1{i}:00:00.000+0000",
          "Delivery_Status__c": "Delivered"}
         for i in range(5)
     ]  # fmt: skip
@@ -74,7 +74,7 @@ def ns_data() -> dict[str, list[dict[str, Any]]]:
     mod = "2026-03-01 10:00:00"
     txns = [{"id": str(100 + i), "tranid": f"INV{i}", "type": "CustInvc", "entity": "7",
              "trandate": f"2/{10 + i}/2026", "currency": "1", "exchangerate": "1",
-             "lastmodified_at": f"2026-03-01 10:00:0{i}"} for i in range(3)]  # fmt: skip
+             "lastmodified_at": f"2026-03-01 1{i}:00:00"} for i in range(3)]  # fmt: skip
     lines = []
     for t in txns:
         lines.append({"id": "0", "transaction": t["id"], "mainline": "T", "taxline": "F",

@@ -8,6 +8,7 @@ error bodies .../section_156570709583.html. The fake verifies each request's sig
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def test_full_pull_pages_signed_requests_and_reader(workspace: Workspace) -> Non
     assert {r.object: r.records for r in report.objects}["transaction"] == 3
     state = json.loads((folder / STATE_FILE).read_text())["objects"]
     assert (
-        state["transaction"]["cursor"] == "2026-03-01 10:00:02"
+        state["transaction"]["cursor"] == "2026-03-01 12:00:00"
         and state["revenue"]["cursor"] is None
     )
     result = check(workspace.config)
@@ -136,11 +137,12 @@ def test_incremental_lines_replace_a_changed_transaction(workspace: Workspace) -
     report = pull(workspace.config, policy=FAST)
     by = {r.object: r for r in report.objects}
     assert by["transactionline"].mode == "incremental"
-    # lastmodifieddate >= cursor: transaction 102 (the cursor's own second) comes again
+    # lastmodifieddate >= cursor - lookback: transaction 102 (at the cursor) comes again
     assert by["transactionline"].fetched == 5 and by["transactionline"].records == 8
     assert by["revenue"].mode == "full"
     q = [q for q in workspace.ns.queries if "FROM transactionline" in q][-1]
-    assert "t.lastmodifieddate >= TO_TIMESTAMP('2026-03-01 10:00:02', 'YYYY-MM-DD HH24:MI:SS')" in q
+    since = r"TO_TIMESTAMP\('2026-03-01 11:5[0-4]:[0-9]{2}', 'YYYY-MM-DD HH24:MI:SS'\)"
+    assert re.search(r"t\.lastmodifieddate >= " + since, q)
     folder = workspace.pulled("netsuite")
     lines = {(r["transaction"], r["id"]): r for r in _items(folder, "transactionline")}
     assert ("101", "2") not in lines and lines[("101", "1")]["netamount"] == "-300.00"

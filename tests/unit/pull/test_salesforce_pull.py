@@ -7,6 +7,7 @@ and .../resources-query-more-results.md (``nextRecordsUrl`` until ``done``).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,7 @@ def test_full_pull_stores_the_vendor_pages_and_the_cursor(workspace: Workspace) 
     soql = next(q for q in workspace.sf.soql if "FROM Opportunity" in q)
     assert "Delivery_Status__c" in soql and "SystemModstamp" in soql and "WHERE" not in soql
     state = json.loads((folder / STATE_FILE).read_text())["objects"]
-    assert state["Opportunity"]["cursor"] == "2026-03-01T10:00:04.000+0000"
+    assert state["Opportunity"]["cursor"] == "2026-03-01T14:00:00.000+0000"
     assert state["Opportunity"]["records"] == 5 and state["Opportunity"]["pages"] == 3
     assert {r.object: r.records for r in report.objects}["OpportunityLineItem"] == 3
     # the reader reads what was pulled, every record loaded
@@ -111,8 +112,9 @@ def test_broken_pull_resumes_without_loss_or_duplicates(workspace: Workspace) ->
     accounts = _records(folder, "Account")
     assert sorted(r["Id"] for r in accounts) == ["0010", "0011", "0012"]  # each once
     assert {r["Id"]: r["Name"] for r in accounts}["0011"] == "Acme One Renamed"
-    assert any("WHERE SystemModstamp >= 2026-03-01T10:00:00Z" in q and "FROM Account" in q
-               for q in workspace.sf.soql)  # fmt: skip
+    # asked again from the cursor minus the lookback (the duration of the pull + 5 minutes)
+    account_query = [q for q in workspace.sf.soql if "FROM Account" in q][-1]
+    assert re.search(r"WHERE SystemModstamp >= 2026-03-01T09:5[0-4]:[0-9]{2}Z$", account_query)
     result = check(workspace.config)
     assert sum(i.rows_rejected for i in result.inputs) == 0
 
@@ -127,7 +129,7 @@ def test_incremental_pull_merges_latest_version_once(workspace: Workspace) -> No
                  "SystemModstamp": "2026-03-05T08:00:01.000+0000"})  # fmt: skip
     report = pull(workspace.config, policy=FAST)
     result = {r.object: r for r in report.objects}["Opportunity"]
-    # SystemModstamp >= cursor: the last record of the first pull comes again, once
+    # SystemModstamp >= cursor - lookback: the last record of the first pull comes again, once
     assert result.mode == "incremental" and result.fetched == 3 and result.records == 6
     folder = workspace.pulled("salesforce")
     records = _records(folder, "Opportunity")
