@@ -18,6 +18,7 @@ from crossfoot.errors import ConfigError, SourceError
 from crossfoot.pull.connector import Connector, PullContext
 from crossfoot.pull.framework import ObjectResult, PulledFolder, PullProgress, pull_object
 from crossfoot.pull.http import RetryPolicy, redact
+from crossfoot.pull.hubspot import HubSpotPull
 from crossfoot.pull.netsuite import NetSuitePull
 from crossfoot.pull.salesforce import SalesforcePull
 
@@ -25,6 +26,7 @@ from crossfoot.pull.salesforce import SalesforcePull
 CONNECTORS: dict[str, Callable[[Definitions, PullContext], Connector]] = {
     "salesforce": SalesforcePull,
     "netsuite": NetSuitePull,
+    "hubspot": HubSpotPull,  # live once the HubSpot reader adds crm.system: hubspot
 }
 
 
@@ -76,7 +78,8 @@ def pull(
             cursor_of = partial(connector.cursor_of, obj)
             try:
                 result = pull_object(folder, connector.format, obj, connector.fetch(obj, ask),
-                                     since=since, cursor_of=cursor_of, progress=progress)  # fmt: skip
+                                     since=since, cursor_of=cursor_of, progress=progress,
+                                     single=obj in getattr(connector, "single_files", ()))  # fmt: skip
             except SourceError as exc:
                 # belt and braces: a client library may have put a token in a message
                 exc.args = (redact(str(exc), ctx.secrets),)

@@ -164,6 +164,9 @@ class PulledFolder:
         write_atomic(self.state_path, json.dumps(data, indent=2).encode())
 
     def committed_pages(self, obj: str) -> list[Path]:
+        single = self.root / f"{obj}.json"
+        if single.exists():  # an object that is one document, not pages (HubSpot pipelines)
+            return [single]
         pattern = re.compile(re.escape(obj.lower()) + r"\.([0-9]+)\.json")
         pages = {}
         for p in self.root.iterdir() if self.root.is_dir() else ():
@@ -191,14 +194,15 @@ class PulledFolder:
 
     def _apply(self, folder: Path) -> None:
         journal = json.loads((folder / COMMIT).read_text(encoding="utf-8"))
-        obj, n = journal["object"], journal["pages"]
-        for old in self.committed_pages(obj):
-            if int(old.name.split(".")[-2]) > n:
+        obj, n, single = journal["object"], journal["pages"], journal.get("single", False)
+        for old in [] if single else self.committed_pages(obj):
+            if int(old.name.split(".")[-2]) > n:  # pages beyond the new last one
                 old.unlink()
         for i in range(1, n + 1):
             staged = folder / f"final.{i}.json"
+            name = f"{obj}.json" if single else f"{obj}.{i}.json"
             if staged.exists():  # gone when an earlier roll-forward moved it already
-                os.replace(staged, self.root / f"{obj}.{i}.json")
+                os.replace(staged, self.root / name)
         _fsync_dir(self.root)
         self._save_state(obj, journal["state"])
         shutil.rmtree(folder)
@@ -226,6 +230,7 @@ def pull_object(
     since: str | None,
     cursor_of: Callable[[dict[str, Any]], str | None],
     progress: PullProgress | None = None,
+    single: bool = False,
 ) -> ObjectResult:
     """Store the pages ``fetch`` yields, merge them when incremental, commit, save the cursor."""
     started = time.monotonic()
@@ -282,7 +287,11 @@ def pull_object(
     }
     n_pages = len(finals) if finals or since is None else len(committed)
     state["pages"] = n_pages
-    journal = {"object": obj, "pages": n_pages, "state": state}
+    if single and n_pages != 1:
+        raise SourceError(
+            f"expected one document, got {n_pages} pages", location=f"{folder.system} {obj}"
+        )
+    journal = {"object": obj, "pages": n_pages, "state": state, "single": single}
     write_atomic(staging / COMMIT, json.dumps(journal).encode())
     folder._apply(staging)
     return ObjectResult(folder.system, obj, mode, len(fetched), total, n_pages)

@@ -41,6 +41,7 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    params: dict[str, list[str]] = field(default_factory=dict)  # every value of a repeated key
 
 
 Route = Callable[[Request], Reply]
@@ -64,6 +65,7 @@ class FakeApi:
             {k: v[0] for k, v in parse_qs(parts.query).items()},
             {k.lower(): v for k, v in handler.headers.items()},
             handler.rfile.read(length) if length else b"",
+            parse_qs(parts.query),
         )
         with self.lock:
             self.requests.append(req)
