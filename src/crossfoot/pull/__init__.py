@@ -20,6 +20,7 @@ from crossfoot.pull.framework import ObjectResult, PulledFolder, PullProgress, p
 from crossfoot.pull.http import RetryPolicy, redact
 from crossfoot.pull.hubspot import HubSpotPull
 from crossfoot.pull.netsuite import NetSuitePull
+from crossfoot.pull.quickbooks import QuickBooksPull
 from crossfoot.pull.salesforce import SalesforcePull
 
 #: system -> connector class; a system without one cannot use ``source: api`` yet
@@ -27,6 +28,7 @@ CONNECTORS: dict[str, Callable[[Definitions, PullContext], Connector]] = {
     "salesforce": SalesforcePull,
     "netsuite": NetSuitePull,
     "hubspot": HubSpotPull,  # live once the HubSpot reader adds crm.system: hubspot
+    "quickbooks": QuickBooksPull,  # live once the QuickBooks reader adds erp.system: quickbooks
 }
 
 

@@ -119,7 +119,7 @@ class PageFormat(Protocol):
         """Records of a group replace all earlier records of that group on a merge."""
         ...
 
-    def pages(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
+    def pages(self, obj: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
 
 
 # ---------------------------------------------------------------- state
@@ -268,7 +268,7 @@ def pull_object(
         changed = {fmt.group(obj, r) for r in latest.values()}
         merged = [r for r in old if fmt.group(obj, r) not in changed] + list(latest.values())
         finals = []
-        for i, page in enumerate(fmt.pages(merged), start=1):
+        for i, page in enumerate(fmt.pages(obj, merged), start=1):
             path = staging / f"merged.{i}.json"
             write_atomic(path, dump_exact(page))
             finals.append(path)

@@ -61,7 +61,7 @@ class HubSpotPages:
     def group(self, obj: str, record: dict[str, Any]) -> tuple[str, ...]:
         return self.key(obj, record)
 
-    def pages(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def pages(self, obj: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         chunks = [records[i : i + PAGE_SIZE] for i in range(0, len(records), PAGE_SIZE)] or [[]]
         out: list[dict[str, Any]] = []
         for i, chunk in enumerate(chunks):

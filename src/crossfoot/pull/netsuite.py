@@ -99,7 +99,7 @@ class SuiteQLPages:
             return (str(record.get("transaction")),)
         return self.key(obj, record)
 
-    def pages(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def pages(self, obj: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         size, total = self.page_size, len(records)
         return [
             {"links": [], "count": len(records[o : o + size]), "hasMore": o + size < total,

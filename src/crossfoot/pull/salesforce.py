@@ -61,7 +61,7 @@ class SalesforcePages:
     def group(self, obj: str, record: dict[str, Any]) -> tuple[str, ...]:
         return self.key(obj, record)
 
-    def pages(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def pages(self, obj: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         chunks = [records[i : i + PAGE_SIZE] for i in range(0, len(records), PAGE_SIZE)] or [[]]
         return [
             {"totalSize": len(records), "done": i == len(chunks) - 1, "records": chunk}
