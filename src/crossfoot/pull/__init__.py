@@ -22,6 +22,7 @@ from crossfoot.pull.hubspot import HubSpotPull
 from crossfoot.pull.netsuite import NetSuitePull
 from crossfoot.pull.quickbooks import QuickBooksPull
 from crossfoot.pull.salesforce import SalesforcePull
+from crossfoot.pull.xero import XeroPull
 
 #: system -> connector class; a system without one cannot use ``source: api`` yet
 CONNECTORS: dict[str, Callable[[Definitions, PullContext], Connector]] = {
@@ -29,6 +30,7 @@ CONNECTORS: dict[str, Callable[[Definitions, PullContext], Connector]] = {
     "netsuite": NetSuitePull,
     "hubspot": HubSpotPull,  # live once the HubSpot reader adds crm.system: hubspot
     "quickbooks": QuickBooksPull,  # live once the QuickBooks reader adds erp.system: quickbooks
+    "xero": XeroPull,  # live once the Xero reader adds erp.system: xero
 }
 
 
