@@ -69,7 +69,7 @@ class Reporting(_Model):
 #: keys of ``crm.api`` / ``erp.api`` that hold settings, not secrets (docs/pull.md)
 API_SETTINGS = frozenset(
     {"instance_url", "api_version", "multi_currency", "account_id", "realm_id", "tenant_id",
-     "environment", "company_id", "base_url", "page_size"}
+     "environment", "company_id", "base_url", "page_size", "authority"}
 )  # fmt: skip
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")

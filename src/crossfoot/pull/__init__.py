@@ -15,6 +15,7 @@ from pathlib import Path
 
 from crossfoot.config import Definitions, load_definitions
 from crossfoot.errors import ConfigError, SourceError
+from crossfoot.pull.business_central import BusinessCentralPull
 from crossfoot.pull.connector import Connector, PullContext
 from crossfoot.pull.framework import ObjectResult, PulledFolder, PullProgress, pull_object
 from crossfoot.pull.http import RetryPolicy, redact
@@ -31,6 +32,7 @@ CONNECTORS: dict[str, Callable[[Definitions, PullContext], Connector]] = {
     "hubspot": HubSpotPull,  # live once the HubSpot reader adds crm.system: hubspot
     "quickbooks": QuickBooksPull,  # live once the QuickBooks reader adds erp.system: quickbooks
     "xero": XeroPull,  # live once the Xero reader adds erp.system: xero
+    "business_central": BusinessCentralPull,  # live once its reader adds the erp.system
 }
 
 
@@ -73,23 +75,37 @@ def pull(
                 f"{key}.source: pulling from {system} is not supported yet (supported: {supported})"
             )
         connector = CONNECTORS[system](defs, ctx)
-        folder = PulledFolder(defs.pulled(system), system)
-        folder.root.mkdir(parents=True, exist_ok=True)
-        recovered += [f"{system}/{obj}" for obj in folder.recover()]
-        for obj, incremental in connector.objects():
-            since = folder.cursor(obj) if incremental and not full else None
-            ask = connector.rewind(since, folder.lookback(obj)) if since else None
-            cursor_of = partial(connector.cursor_of, obj)
-            try:
-                result = pull_object(folder, connector.format, obj, connector.fetch(obj, ask),
-                                     since=since, cursor_of=cursor_of, progress=progress,
-                                     single=obj in getattr(connector, "single_files", ()))  # fmt: skip
-            except SourceError as exc:
-                # belt and braces: a client library may have put a token in a message
-                exc.args = (redact(str(exc), ctx.secrets),)
-                raise
-            results.append(result)
+        try:
+            results += _pull_system(defs, system, connector, ctx, full, progress, recovered)
+        finally:
+            close = getattr(connector, "close", None)
+            if close is not None:
+                close()
     return PullReport(defs, tuple(results), tuple(recovered))
+
+
+def _pull_system(
+    defs: Definitions, system: str, connector: Connector, ctx: PullContext, full: bool,
+    progress: PullProgress | None, recovered: list[str],
+) -> list[ObjectResult]:  # fmt: skip
+    results: list[ObjectResult] = []
+    folder = PulledFolder(defs.pulled(system), system)
+    folder.root.mkdir(parents=True, exist_ok=True)
+    recovered += [f"{system}/{obj}" for obj in folder.recover()]
+    for obj, incremental in connector.objects():
+        since = folder.cursor(obj) if incremental and not full else None
+        ask = connector.rewind(since, folder.lookback(obj)) if since else None
+        cursor_of = partial(connector.cursor_of, obj)
+        try:
+            result = pull_object(folder, connector.format, obj, connector.fetch(obj, ask),
+                                 since=since, cursor_of=cursor_of, progress=progress,
+                                 single=obj in getattr(connector, "single_files", ()))  # fmt: skip
+        except SourceError as exc:
+            # belt and braces: a client library may have put a token in a message
+            exc.args = (redact(str(exc), ctx.secrets),)
+            raise
+        results.append(result)
+    return results
 
 
 __all__ = ["CONNECTORS", "PullReport", "RetryPolicy", "pull"]

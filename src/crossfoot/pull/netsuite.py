@@ -143,6 +143,9 @@ class NetSuitePull:
             table, _, column = source.lower().partition(".")
             self.custom.setdefault(table, []).append(column)
 
+    def close(self) -> None:
+        self.session.close()
+
     def objects(self) -> list[tuple[str, bool]]:
         return [(t, incremental) for t, (*_, incremental) in QUERIES.items()] + [("revenue", False)]
 

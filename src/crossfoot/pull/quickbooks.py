@@ -103,6 +103,9 @@ class QuickBooksPull:
     def _keep(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self._last = response
 
+    def close(self) -> None:
+        self.client.session.close()
+
     def objects(self) -> list[tuple[str, bool]]:
         return [(obj, True) for obj in OBJECTS]
 

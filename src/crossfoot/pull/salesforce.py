@@ -110,6 +110,9 @@ class SalesforcePull:
         """Keep the raw response: its exact bytes are the page, its headers the Retry-After."""
         self._last = response
 
+    def close(self) -> None:
+        self.client.session.close()
+
     def objects(self) -> list[tuple[str, bool]]:
         return [(obj, True) for obj in FIELDS]
 
