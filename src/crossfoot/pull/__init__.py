@@ -96,10 +96,12 @@ def _pull_system(
         since = folder.cursor(obj) if incremental and not full else None
         ask = connector.rewind(since, folder.lookback(obj)) if since else None
         cursor_of = partial(connector.cursor_of, obj)
+        windowed: set[str] = getattr(connector, "windowed", set())  # known after the fetch
         try:
             result = pull_object(folder, connector.format, obj, connector.fetch(obj, ask),
                                  since=since, cursor_of=cursor_of, progress=progress,
-                                 single=obj in getattr(connector, "single_files", ()))  # fmt: skip
+                                 single=obj in getattr(connector, "single_files", ()),
+                                 rewrite=partial(set.__contains__, windowed, obj))  # fmt: skip
         except SourceError as exc:
             # belt and braces: a client library may have put a token in a message
             exc.args = (redact(str(exc), ctx.secrets),)

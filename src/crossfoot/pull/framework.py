@@ -231,6 +231,7 @@ def pull_object(
     cursor_of: Callable[[dict[str, Any]], str | None],
     progress: PullProgress | None = None,
     single: bool = False,
+    rewrite: Callable[[], bool] = lambda: False,
 ) -> ObjectResult:
     """Store the pages ``fetch`` yields, merge them when incremental, commit, save the cursor."""
     started = time.monotonic()
@@ -256,14 +257,17 @@ def pull_object(
         if progress:
             progress(folder.system, obj, n, len(fetched))
     committed = folder.committed_pages(obj)
-    if since is None or not committed:
+    fresh = since is None or not committed
+    if fresh and not rewrite():
         finals = raw_paths  # the vendor's pages exactly as returned
         total = len(fetched)
-    elif not fetched:  # nothing changed: the committed pages stay as they are
+    elif not fresh and not fetched:  # nothing changed: the committed pages stay as they are
         finals = []
         total = folder.state().get(obj, {}).get("records", 0)
-    else:
-        old = [r for p in committed for r in fmt.records(load_exact(p.read_bytes()))]
+    else:  # merged with the committed pages, or fetched in windows: pages written anew
+        old = (
+            [] if fresh else [r for p in committed for r in fmt.records(load_exact(p.read_bytes()))]
+        )
         latest = {fmt.key(obj, r): r for r in fetched}  # changed while paging: last wins
         changed = {fmt.group(obj, r) for r in latest.values()}
         merged = [r for r in old if fmt.group(obj, r) not in changed] + list(latest.values())

@@ -7,7 +7,9 @@
 offset, totalResults}``; the next page is at ``offset + count`` while ``hasMore``.
 Every query orders by a unique key, as Oracle requires for paging without
 duplicate or missing rows. SuiteQL over REST returns at most 100,000 rows per
-query: a table beyond that stops the pull with a clear error.
+query: a larger table is read in windows, each a new query for the rows after
+the last key of the previous one, and its pages are then rewritten as one
+consistent page set.
 
 Authentication is OAuth 1.0a with HMAC-SHA256 signatures (TBA: consumer key and
 secret of the integration record, token id and secret of the access token;
@@ -138,6 +140,7 @@ class NetSuitePull:
             signature_method=SIGNATURE_HMAC_SHA256,
             realm=account.upper().replace("-", "_"),
         )
+        self.windowed: set[str] = set()  # objects fetched in several windows (framework)
         self.custom: dict[str, list[str]] = {}
         for source in defs.erp.fields.values():
             table, _, column = source.lower().partition(".")
@@ -149,22 +152,41 @@ class NetSuitePull:
     def objects(self) -> list[tuple[str, bool]]:
         return [(t, incremental) for t, (*_, incremental) in QUERIES.items()] + [("revenue", False)]
 
-    def query(self, table: str, since: str | None) -> str:
+    def query(self, table: str, since: str | None, after: dict[str, Any] | None = None) -> str:
+        """The table's SuiteQL; ``after``: only rows past that record in key order (a window)."""
+        conditions = []
+        if since:
+            literal = since.replace("'", "''")
+            stamp = f"{_MODIFIED[table]}.lastmodifieddate"
+            conditions.append(f"{stamp} >= TO_TIMESTAMP('{literal}', {_TS})")
+        if after is not None:
+            conditions.append(self._past(table, after))
         if table == "revenue":
-            return REVENUE
+            base, order = REVENUE.split(" ORDER BY ")
+            return " AND ".join([base, *conditions]) + f" ORDER BY {order}"
         alias, columns, source, order, _ = QUERIES[table]
         names = list(dict.fromkeys([*columns, *self.custom.get(table, [])]))
         select = [f"{alias}.{c}" for c in names]
         if table in _MODIFIED:
             select.append(f"TO_CHAR({_MODIFIED[table]}.lastmodifieddate, {_TS}) AS {CURSOR}")
         where = ""
-        if since:
-            literal = since.replace("'", "''")
+        if conditions:
             joiner = " AND " if " WHERE " in f" {source} " else " WHERE "
-            where = (
-                f"{joiner}{_MODIFIED[table]}.lastmodifieddate >= TO_TIMESTAMP('{literal}', {_TS})"
-            )
+            where = joiner + " AND ".join(conditions)
         return f"SELECT {', '.join(select)} FROM {source}{where} ORDER BY {order}"
+
+    def _past(self, table: str, record: dict[str, Any]) -> str:
+        """SQL for "after ``record`` in the query's key order" (keys are internal ids: digits)."""
+        keys = {"transactionline": ("transaction", "id"), "revenue": ("plannedrevenue",)}
+        values = [str(record.get(k, "")) for k in keys.get(table, ("id",))]
+        if not all(v.isdigit() for v in values):
+            raise SourceError(f"cannot page past a row without a numeric key ({values})",
+                              location=f"{self.system} suiteql {table}")  # fmt: skip
+        if table == "transactionline":
+            t, line = values
+            return f"(tl.transaction > {t} OR (tl.transaction = {t} AND tl.id > {line}))"
+        column = "rpl.id" if table == "revenue" else f"{QUERIES[table][0]}.id"
+        return f"{column} > {values[0]}"
 
     def rewind(self, cursor: str, seconds: int) -> str:
         moment = datetime.strptime(cursor, "%Y-%m-%d %H:%M:%S") - timedelta(seconds=seconds)
@@ -175,23 +197,24 @@ class NetSuitePull:
         return value if isinstance(value, str) else None
 
     def fetch(self, obj: str, since: str | None) -> Iterator[bytes]:
-        sql = self.query(obj, since)
-        offset, n = 0, 0
-        while True:
-            n += 1
-            page, body = self._post(sql, offset, f"suiteql {obj} page {n} (offset {offset})")
-            total = page.get("totalResults")
-            if isinstance(total, int) and total > MAX_ROWS:
-                raise SourceError(
-                    f"{total} rows: SuiteQL over REST returns at most {MAX_ROWS} per query "
-                    "(pull this table with SuiteAnalytics Connect and save it as CSV)",
-                    location=f"{self.system} suiteql {obj}",
-                )
-            yield body
-            count = page.get("count")
-            if not page.get("hasMore") or not isinstance(count, int) or count == 0:
-                return
-            offset += count
+        """Every page; past MAX_ROWS rows, in windows that restart after the last key seen."""
+        self.windowed.discard(obj)
+        after: dict[str, Any] | None = None
+        n = 0
+        while True:  # one window: at most MAX_ROWS rows of one query
+            sql, offset = self.query(obj, since, after), 0
+            while True:
+                n += 1
+                page, body = self._post(sql, offset, f"suiteql {obj} page {n} (offset {offset})")
+                yield body
+                items, count = self.format.records(page), page.get("count")
+                if not page.get("hasMore") or not isinstance(count, int) or count == 0:
+                    return
+                offset += count
+                if offset + self.page_size > MAX_ROWS:  # the next page is beyond the cap
+                    break
+            self.windowed.add(obj)  # the pages restart their offsets: rewrite them
+            after = items[-1]
 
     def _post(self, sql: str, offset: int, what: str) -> tuple[dict[str, Any], bytes]:
         url = f"{self.base}/services/rest/query/v1/suiteql"

@@ -154,3 +154,28 @@ def test_incremental_lines_replace_a_changed_transaction(workspace: Workspace) -
     assert len(txns) == 3 and txns["101"]["status"] == "Paid In Full"
     result = check(workspace.config)
     assert sum(i.rows_rejected for i in result.inputs) == 0
+
+
+def test_tables_beyond_the_row_cap_are_read_in_windows(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SuiteQL over REST stops at 100,000 rows per query: past it, a new query per window."""
+    from crossfoot.pull import netsuite
+
+    _only_netsuite(workspace)
+    monkeypatch.setattr(netsuite, "MAX_ROWS", 4)
+    pull(workspace.config, policy=FAST)
+    # one query per window (the fake logs a query per page)
+    line_queries = list(
+        dict.fromkeys(q for q in workspace.ns.queries if "FROM transactionline" in q)
+    )
+    assert len(line_queries) == 3
+    assert "(tl.transaction > 101 OR (tl.transaction = 101 AND tl.id > 0))" in line_queries[1]
+    folder = workspace.pulled("netsuite")
+    pages = [json.loads(p.read_bytes()) for p in sorted(folder.glob("transactionline.*.json"))]
+    assert [p["offset"] for p in pages] == [0, 2, 4, 6, 8]  # one consistent page set again
+    assert all(p["totalResults"] == 9 for p in pages) and pages[-1]["hasMore"] is False
+    lines = _items(folder, "transactionline")
+    assert len({(r["transaction"], r["id"]) for r in lines}) == 9 == len(lines)
+    result = check(workspace.config)
+    assert sum(i.rows_loaded for i in result.inputs if i.table == "transactionline") == 9

@@ -130,6 +130,15 @@ class FakeNetSuite:
         rows = self.tables.get(self.TABLE_ALIASES.get(m.group(1), m.group(1)), [])
         if since := re.search(r"TO_TIMESTAMP\('([^']+)'", q):
             rows = [r for r in rows if r.get("lastmodified_at", "") >= since.group(1)]
+        # a window past a key: (tl.transaction > T OR (tl.transaction = T AND tl.id > L)) or x.id > N
+        if line := re.search(
+            r"tl\.transaction > (\d+) OR \(tl\.transaction = \d+ AND tl\.id > (\d+)\)", q
+        ):
+            t, n = int(line.group(1)), int(line.group(2))
+            rows = [r for r in rows if (int(r["transaction"]), int(r["id"])) > (t, n)]
+        elif past := re.search(r"\b\w+\.id > (\d+)", q):
+            field = "plannedrevenue" if "revenueplanplannedrevenue" in q else "id"
+            rows = [r for r in rows if int(r[field]) > int(past.group(1))]
         limit, offset = int(req.query.get("limit", 1000)), int(req.query.get("offset", 0))
         chunk = rows[offset : offset + limit]
         more = offset + limit < len(rows)
