@@ -155,3 +155,12 @@ def test_full_flag_pulls_everything_again(workspace: Workspace) -> None:
     report = pull(workspace.config, policy=FAST, full=True)
     assert {r.object: r.records for r in report.objects}["Opportunity"] == 4
     assert all(r.mode == "full" for r in report.objects)
+
+
+def test_progress_reports_pages_and_records(workspace: Workspace) -> None:
+    _only_salesforce(workspace)
+    seen: list[tuple[str, str, int, int]] = []
+    pull(workspace.config, policy=FAST, progress=lambda *a: seen.append(a))
+    opp = [s for s in seen if s[1] == "Opportunity"]
+    assert opp == [("salesforce", "Opportunity", 1, 2), ("salesforce", "Opportunity", 2, 4),
+                   ("salesforce", "Opportunity", 3, 5)]  # fmt: skip
