@@ -44,7 +44,8 @@ from crossfoot.pull.framework import PageFormat
 from crossfoot.pull.http import Failure, retry_after, retrying
 from crossfoot.pull.salesforce import _network
 
-MAX_ROWS = 100_000  # SuiteQL through REST returns no more rows than this per query
+MAX_ROWS = 100_000
+DST_HOUR = 3600  # SuiteQL through REST returns no more rows than this per query
 CURSOR = "lastmodified_at"
 _SALES = "('SalesOrd', 'CustInvc', 'CustCred')"
 _TS = "'YYYY-MM-DD HH24:MI:SS'"
@@ -189,7 +190,10 @@ class NetSuitePull:
         return f"{column} > {values[0]}"
 
     def rewind(self, cursor: str, seconds: int) -> str:
-        moment = datetime.strptime(cursor, "%Y-%m-%d %H:%M:%S") - timedelta(seconds=seconds)
+        # TO_CHAR gives local time without an offset: an hour more covers the repeated
+        # hour when daylight saving time ends
+        back = timedelta(seconds=seconds + DST_HOUR)
+        moment = datetime.strptime(cursor, "%Y-%m-%d %H:%M:%S") - back
         return moment.strftime("%Y-%m-%d %H:%M:%S")
 
     def cursor_of(self, obj: str, record: dict[str, Any]) -> str | None:

@@ -23,7 +23,7 @@ never stores a secret.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
 
@@ -113,7 +113,10 @@ class QuickBooksPull:
         return (datetime.fromisoformat(cursor) - timedelta(seconds=seconds)).isoformat()
 
     def cursor_of(self, obj: str, record: dict[str, Any]) -> str | None:
-        return _updated(record)
+        # stamps carry the company's UTC offset, which moves with daylight saving time:
+        # in UTC they compare as text
+        value = _updated(record)
+        return datetime.fromisoformat(value).astimezone(UTC).isoformat() if value else None
 
     def query(self, obj: str, since: str | None, start: int) -> str:
         where = f" WHERE MetaData.LastUpdatedTime >= '{since}'" if since else ""

@@ -137,11 +137,11 @@ def test_incremental_lines_replace_a_changed_transaction(workspace: Workspace) -
     report = pull(workspace.config, policy=FAST)
     by = {r.object: r for r in report.objects}
     assert by["transactionline"].mode == "incremental"
-    # lastmodifieddate >= cursor - lookback: transaction 102 (at the cursor) comes again
+    # lastmodifieddate >= cursor - lookback - 1 h: transactions 101 and 102 come again
     assert by["transactionline"].fetched == 5 and by["transactionline"].records == 8
     assert by["revenue"].mode == "full"
     q = [q for q in workspace.ns.queries if "FROM transactionline" in q][-1]
-    since = r"TO_TIMESTAMP\('2026-03-01 11:5[0-4]:[0-9]{2}', 'YYYY-MM-DD HH24:MI:SS'\)"
+    since = r"TO_TIMESTAMP\('2026-03-01 10:5[0-4]:[0-9]{2}', 'YYYY-MM-DD HH24:MI:SS'\)"
     assert re.search(r"t\.lastmodifieddate >= " + since, q)
     folder = workspace.pulled("netsuite")
     lines = {(r["transaction"], r["id"]): r for r in _items(folder, "transactionline")}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,10 @@ class FakeQuickBooks:
         assert m, select
         rows = self.data.get(m.group(1), [])
         if m.group(2):
-            rows = [r for r in rows if r["MetaData"]["LastUpdatedTime"] >= m.group(2)]
+            since = datetime.fromisoformat(m.group(2))  # QBO compares instants, not text
+            rows = [
+                r for r in rows if datetime.fromisoformat(r["MetaData"]["LastUpdatedTime"]) >= since
+            ]
         start, size = int(m.group(3)), int(m.group(4))
         chunk = rows[start - 1 : start - 1 + size]
         response: dict[str, Any] = {}
@@ -121,7 +125,7 @@ def test_pages_faults_and_incremental_merge(
     inv = {r.object: r for r in report.objects}["Invoice"]
     assert inv.mode == "incremental" and inv.records == 5 and inv.fetched == 2  # 4 again, 1 changed
     last = [s for s in fake.selects if "FROM Invoice" in s][-1]
-    assert re.search(r"WHERE MetaData\.LastUpdatedTime >= '2026-03-01T13:5[0-4]:\d\d-08:00'", last)
+    assert re.search(r"WHERE MetaData\.LastUpdatedTime >= '2026-03-01T21:5[0-4]:\d\d\+00:00'", last)
     rows = _rows(folder, "Invoice")
     assert sorted(r["Id"] for r in rows) == ["0", "1", "2", "3", "4"]
     assert {r["Id"]: r["TotalAmt"] for r in rows}["1"] == 999.99
