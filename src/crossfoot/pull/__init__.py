@@ -93,7 +93,9 @@ def _pull_system(
     folder.root.mkdir(parents=True, exist_ok=True)
     recovered += [f"{system}/{obj}" for obj in folder.recover()]
     for obj, incremental in connector.objects():
-        since = folder.cursor(obj) if incremental and not full else None
+        # without committed pages (deleted by hand) a cursor would make a partial object
+        has_pages = bool(folder.committed_pages(obj))
+        since = folder.cursor(obj) if incremental and not full and has_pages else None
         ask = connector.rewind(since, folder.lookback(obj)) if since else None
         cursor_of = partial(connector.cursor_of, obj)
         windowed: set[str] = getattr(connector, "windowed", set())  # known after the fetch

@@ -239,7 +239,8 @@ def pull_object(
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
-    raw_paths, fetched, cursor = [], [], since
+    raw_paths: list[Path] = []
+    n_fetched, cursor = 0, since  # pages stay on disk, not in memory, until a merge
     for n, body in enumerate(fetch, start=1):
         path = staging / f"raw.{n}.json"
         write_atomic(path, body)
@@ -249,25 +250,26 @@ def pull_object(
         except ValueError as exc:  # a 200 that is not a page: never commit it
             raise SourceError(f"page {n} is not a result page ({exc})",
                               location=f"{folder.system} {obj}") from None  # fmt: skip
-        fetched += records
+        n_fetched += len(records)
         for rec in records:
             value = cursor_of(rec)
             if value and (cursor is None or value > cursor):
                 cursor = value
         if progress:
-            progress(folder.system, obj, n, len(fetched))
+            progress(folder.system, obj, n, n_fetched)
     committed = folder.committed_pages(obj)
     fresh = since is None or not committed
     if fresh and not rewrite():
         finals = raw_paths  # the vendor's pages exactly as returned
-        total = len(fetched)
-    elif not fresh and not fetched:  # nothing changed: the committed pages stay as they are
+        total = n_fetched
+    elif not fresh and not n_fetched:  # nothing changed: the committed pages stay as they are
         finals = []
         total = folder.state().get(obj, {}).get("records", 0)
     else:  # merged with the committed pages, or fetched in windows: pages written anew
         old = (
             [] if fresh else [r for p in committed for r in fmt.records(load_exact(p.read_bytes()))]
         )
+        fetched = (r for p in raw_paths for r in fmt.records(load_exact(p.read_bytes())))
         latest = {fmt.key(obj, r): r for r in fetched}  # changed while paging: last wins
         changed = {fmt.group(obj, r) for r in latest.values()}
         merged = [r for r in old if fmt.group(obj, r) not in changed] + list(latest.values())
@@ -298,4 +300,4 @@ def pull_object(
     journal = {"object": obj, "pages": n_pages, "state": state, "single": single}
     write_atomic(staging / COMMIT, json.dumps(journal).encode())
     folder._apply(staging)
-    return ObjectResult(folder.system, obj, mode, len(fetched), total, n_pages)
+    return ObjectResult(folder.system, obj, mode, n_fetched, total, n_pages)
