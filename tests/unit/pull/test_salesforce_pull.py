@@ -164,3 +164,15 @@ def test_progress_reports_pages_and_records(workspace: Workspace) -> None:
     opp = [s for s in seen if s[1] == "Opportunity"]
     assert opp == [("salesforce", "Opportunity", 1, 2), ("salesforce", "Opportunity", 2, 4),
                    ("salesforce", "Opportunity", 3, 5)]  # fmt: skip
+
+
+def test_pages_deleted_by_hand_mean_a_full_pull(workspace: Workspace) -> None:
+    _only_salesforce(workspace)
+    pull(workspace.config, policy=FAST)
+    folder = workspace.pulled("salesforce")
+    for page in folder.glob("Opportunity.*.json"):
+        page.unlink()  # the cursor in .pull-state.json stays
+    report = pull(workspace.config, policy=FAST)
+    opp = {r.object: r for r in report.objects}["Opportunity"]
+    assert opp.mode == "full" and opp.records == 5
+    assert {r.object: r.mode for r in report.objects}["Account"] == "incremental"
