@@ -75,6 +75,7 @@ def definition_drift(backend: Backend, defs: Definitions, as_of_period: str) -> 
     clean = facts.filter(
         (residual_cause(facts) == "unexplained") & facts.has_docs & ~facts.cm_layer
         & ~facts.fx_flag & ~facts.deal_id.isin(dup.deal_id)
+        & ~facts.billing_open  # billed in part so far: the invoices cannot show a rule yet
     ).select("deal_id")  # fmt: skip
     cand = backend.run_stage("drift_candidate", _candidate_schedules(lines, defs))
     cand = cand.filter(cand.period <= as_of_period)
