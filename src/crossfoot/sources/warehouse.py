@@ -67,7 +67,18 @@ def find_table(wh: Warehouse, source: WarehouseSource, obj: str, key: str) -> st
                              location=key)  # fmt: skip
         return named
     by_name = {squash(t): t for t in sorted(wh.tables)}
-    return by_name.get(squash(obj)) or by_name.get(squash(obj) + "history")
+    own, history = by_name.get(squash(obj)), by_name.get(squash(obj) + "history")
+    # Fivetran names a history-mode copy <table>_history, and Salesforce's OpportunityHistory
+    # object lands as opportunity_history too: the history-mode one has _fivetran_start
+    if own is not None and obj.lower().endswith("history") and _history_mode(wh, own):
+        return None
+    if own is None and history is not None and _history_mode(wh, history):
+        return history
+    return own
+
+
+def _history_mode(wh: Warehouse, table: str) -> bool:
+    return any(squash(c) == "fivetranstart" for c, _ in wh.columns(table))
 
 
 def read_system(

@@ -283,3 +283,22 @@ def test_fivetran_spelling_of_salesforce_names():
     assert snake("CurrencyIsoCode") == "currency_iso_code"
     assert snake("Delivery_Status__c") == "delivery_status_c"
     assert snake("OpportunityLineItem") == "opportunity_line_item"
+
+
+def test_salesforce_s_opportunity_history_object_is_not_a_history_mode_copy(tmp_path, opened):
+    """Fivetran lands the OpportunityHistory object as opportunity_history, the same name
+    the dbt package gives a history-mode copy of opportunity (which has _fivetran_start)."""
+    duckdb_file(tmp_path / "wh.duckdb", UNDELETE)
+    loaded = run(opened, definitions(tmp_path, SF))
+    assert "warehouse:salesforce.opportunity_history" not in counts(loaded)
+    duckdb_file(
+        tmp_path / "wh2.duckdb",
+        UNDELETE,
+        "DROP TABLE salesforce.opportunity_history",
+        "CREATE TABLE salesforce.opportunity_history AS SELECT * FROM (VALUES "
+        "('008A', '006q000000HddohAAB', 24000000.00, TIMESTAMP '2019-01-05 10:00:00', false)) "
+        "v(id, opportunity_id, amount, created_date, is_deleted)",
+    )
+    crm = {"system": "salesforce", "source": {**SF["source"], "path": "wh2.duckdb"}}  # type: ignore[dict-item]
+    loaded = run(opened, definitions(tmp_path, crm))
+    assert counts(loaded)["warehouse:salesforce.opportunity_history"] == (1, 1, 0)
