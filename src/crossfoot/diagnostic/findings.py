@@ -97,3 +97,13 @@ class RunResult:
     notes: tuple[str, ...] = field(default_factory=tuple)
     definition_drift: tuple[DriftFinding, ...] = field(default_factory=tuple)
     milestones_pending: pa.Table | None = None  # PENDING_MILESTONE_COLUMNS
+
+
+@dataclass(frozen=True)
+class PlatformFinding:
+    """Where the finance system cannot carry a reporting dimension the pipeline needs (SPEC §9)."""
+
+    system: str  # the ERP (or CRM) the finding is about
+    dimension: str  # product_line, revenue_schedule, delivery_date, tracking
+    finding: str  # what the definitions and the data show
+    points_to: str  # the setting, mapping or plan that would carry it
