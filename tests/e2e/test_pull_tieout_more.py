@@ -158,8 +158,8 @@ def test_pulled_demo_gives_the_same_outputs_as_its_pages(
     assert [r.records for r in again.objects] == [r.records for r in report.objects]
     pulled = company.root / ".crossfoot" / "pulled" / system
     assert sorted(p.name for p in pulled.glob("*.json")), pulled
-    if system != "hubspot":  # HubSpot is pulled whole every time
-        assert {r.mode for r in again.objects} == {"incremental"}
+    if system != "hubspot":  # HubSpot is pulled whole every time; an empty object has no cursor
+        assert {r.mode for r in again.objects if r.records} == {"incremental"}
     run(config, tmp_path / "from_api", workspace=tmp_path / "api.duckdb")
     for name in ("bridge.csv", "exceptions.csv"):
         ours = (tmp_path / "from_api" / name).read_text()
