@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from crossfoot.calendars import week_year_starts
 from crossfoot.errors import ConfigError
+from crossfoot.ops.alert_config import Alerts
 
 StageClass = Literal["open", "won", "won_not_booked", "lost"]
 DEFAULT_DELIVERED = ("Delivered", "Shipped", "Fulfilled", "Complete", "Completed")
@@ -254,6 +255,8 @@ class Definitions(_Model):
     allocation: Allocation = Allocation()
     delivered_values: tuple[str, ...] = DEFAULT_DELIVERED
     tolerances: Tolerances = Tolerances()
+    #: thresholds and channels of ``crossfoot watch`` (docs/operations.md)
+    alerts: Alerts = Alerts()
 
     # set by load_definitions, not by the YAML
     base_dir: Path = Field(default=Path("."), exclude=True)
