@@ -6,10 +6,9 @@ name so that ``crossfoot.run`` is the function, not a module.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +22,6 @@ from crossfoot.engine.pipeline import STAGE_LABELS, reconcile
 from crossfoot.sources import load_sources
 from crossfoot.store import (
     ensure_schema,
-    record_run,
     rows,
     run_id,
     transaction,
@@ -69,7 +67,7 @@ def run(
     run has it), writes the store in one transaction and replaces ``out_dir``
     only after that transaction committed (``ops/commit.py``).
     """
-    from crossfoot.history.lifecycle import apply_run
+    from crossfoot.history.keep import keep_run
     from crossfoot.ops.commit import check_out_dir, publish, recover, staged
     from crossfoot.ops.lock import run_lock
 
@@ -94,15 +92,10 @@ def run(
                     progress("collecting results")
                 result = collect(backend, defs, inputs, started, datetime.now(UTC))
                 rid = run_id(result)
-                worklist = apply_run(backend, rid, result.exceptions, result.finished_at)
-                result = replace(result, worklist=worklist)
-                hashes: dict[str, str] = {}
-                if out is not None:
-                    if progress:
-                        progress("writing outputs")
-                    hashes = _write_pending(result, staged(out, rid))
-                record_run(backend, result, rid=rid, out_dir=out, outputs=hashes,
-                           interface=interface)  # fmt: skip
+                if progress and out is not None:
+                    progress("writing outputs")
+                pending = staged(out, rid) if out is not None else None
+                result = keep_run(backend, result, pending=pending, out=out, interface=interface)
             committed = True
             if out is not None:
                 publish(out, rid)
@@ -113,13 +106,6 @@ def run(
         finally:
             backend.close()
     return result
-
-
-def _write_pending(result: RunResult, folder: Path) -> dict[str, str]:
-    from crossfoot.outputs import write_outputs
-
-    written = write_outputs(result, folder)
-    return {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in written.items()}
 
 
 def _committed(backend: DuckDBBackend, rid: str) -> bool:

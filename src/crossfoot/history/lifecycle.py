@@ -259,6 +259,6 @@ def audit_trail(backend: DuckDBBackend, exception_id: str | None = None) -> list
     clause, params = ("where exception_id = ?", [exception_id]) if exception_id else ("", [])
     return rows(
         backend,
-        f"select * from exception_audit {clause} order by changed_at, exception_id, field",
+        f"select * from exception_audit {clause} order by changed_at, rowid",
         params,
     )
