@@ -22,6 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from crossfoot.config import Definitions, load_definitions
+from crossfoot.diagnostic.findings import RunResult
 from crossfoot.errors import BusyError, ConfigError, CrossfootError
 from crossfoot.ops.alerts import Alert, AlertMessage, evaluate, pull_alerts, unsent
 from crossfoot.ops.deliver import DeliveryError, send
@@ -31,6 +32,8 @@ from crossfoot.store import insert, open_store, rows, workspace_path
 log = logging.getLogger(__name__)
 
 PullHook = Callable[[Definitions], None]
+#: ``api.run``'s signature as watch calls it: (definitions, out, workspace, interface)
+Runner = Callable[..., RunResult]
 _EVERY = re.compile(r"(\d+)\s*([smhd])")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -104,13 +107,14 @@ def watch(
     pull_hook: PullHook = default_pull,
     env: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    runner: Runner | None = None,
 ) -> Iterator[Cycle]:
     """Yield one Cycle per tick; forever unless ``iterations`` is given."""
     n = 0
     while iterations is None or n < iterations:
         started = datetime.now(UTC)
         yield cycle(config, out, workspace=workspace, pull_hook=pull_hook,
-                    env=os.environ if env is None else env)  # fmt: skip
+                    env=os.environ if env is None else env, runner=runner)  # fmt: skip
         n += 1
         if iterations is not None and n >= iterations:
             return
@@ -125,10 +129,12 @@ def cycle(
     workspace: str | Path | None = None,
     pull_hook: PullHook = default_pull,
     env: Mapping[str, str] | None = None,
+    runner: Runner | None = None,
 ) -> Cycle:
     """One pull → run → alert cycle under the workspace lock."""
-    from crossfoot.api import run
+    from crossfoot.api import run as api_run
 
+    run = runner or api_run
     started = datetime.now(UTC)
     env = os.environ if env is None else env
     try:
