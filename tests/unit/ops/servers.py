@@ -25,7 +25,7 @@ def webhook_server(status: int = 200) -> Iterator[Hook]:
     hook.status = status
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             hook.requests.append((self.path, dict(self.headers.items()), body))
             self.send_response(hook.status)
@@ -63,7 +63,7 @@ def smtp_server() -> Iterator[Mailbox]:
     box = Mailbox(port)
 
     class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             box.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
             return "250 Message accepted for delivery"
 

@@ -30,7 +30,7 @@ from tests.unit.history.runs_fixture import bridge, exc, kept, result
 
 from .servers import Hook, Mailbox, smtp_server, webhook_server
 
-SECRET = "s3cr3t-shared-key"  # noqa: S105
+SECRET = "s3cr3t-shared-key"
 TOKEN_PATH = "/services/T000/B000/XXXXXXXXSECRETTOKEN"
 BASE = exc("X-a", "missing_in_erp", "-1000.00")
 

@@ -31,9 +31,8 @@ def test_a_second_process_cannot_take_the_lock(tmp_path: Path) -> None:
         assert holder.stdout is not None
         holder.stdout.close()
     # a killed holder leaves no stale lock
-    with run_lock(store):
-        with run_lock(store):  # the same thread may take it again (watch → run)
-            pass
+    with run_lock(store), run_lock(store):  # the same thread may take it again (watch → run)
+        pass
 
 
 def test_publish_replaces_the_folder_and_recover_finishes_or_discards(tmp_path: Path) -> None:
