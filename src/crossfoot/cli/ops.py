@@ -209,6 +209,6 @@ def watch(
     interval = parse_every(every)
     for cycle in do_watch(config, out, every=interval, workspace=workspace,
                           iterations=1 if once else None):  # fmt: skip
-        console.print(cycle.summary(), highlight=False)
+        console.print(cycle.summary(), highlight=False, soft_wrap=True)
         if once and cycle.error is not None:
             raise cycle.error  # the exit code of the run's error (SPEC §8)
