@@ -16,6 +16,15 @@ A = exc("X-a", "missing_in_erp", "-1000.00")
 B = exc("X-b", "amount_mismatch", "-12.50")
 
 
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from crossfoot.cli import ops
+
+    monkeypatch.setattr(ops, "console", Console(width=250))
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     store = tmp_path / "ws.duckdb"
@@ -27,7 +36,6 @@ def workspace(tmp_path: Path) -> Path:
 
 def test_history_and_diff(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
                           workspace: Path) -> None:  # fmt: skip
-    monkeypatch.setenv("COLUMNS", "250")
     assert invoke(monkeypatch, "history", "--workspace", str(workspace)) == 0
     out = capsys.readouterr().out
     assert "20260302T070000Z-" in out and "20260302T080000Z-" in out and "USD 4.00" in out
@@ -41,7 +49,6 @@ def test_history_and_diff(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
 
 def test_exception_commands_and_audit(monkeypatch: pytest.MonkeyPatch,
                                       capsys: pytest.CaptureFixture[str], workspace: Path) -> None:  # fmt: skip
-    monkeypatch.setenv("COLUMNS", "250")
     ws = ("--workspace", str(workspace))
     assert invoke(monkeypatch, "exceptions", "ack", "X-b", "--note", "on it", "--who", "alice", *ws) == 0
     assert "X-b: status open -> acknowledged" in capsys.readouterr().out
