@@ -60,6 +60,10 @@ _DDL = (
         channel varchar, ok boolean, error varchar)""",
     """create table if not exists pull_log (
         pulled_at timestamptz, ok boolean, error varchar)""",
+    """create table if not exists sync_log (
+        logged_at timestamptz, plan_id varchar, change_id varchar, system varchar,
+        object varchar, record_id varchar, field varchar, before varchar, after varchar,
+        exception_id varchar, outcome varchar, detail varchar, actor varchar)""",
 )
 
 
@@ -147,6 +151,7 @@ def record_run(
     insert(backend, "run_history", meta)
     insert(backend, "run_bridge", _with_run(result.bridge, rid))
     insert(backend, "run_exceptions", _with_run(result.exceptions, rid))
+    insert(backend, "run_matches", _with_run(result.matches, rid))
     return rid
 
 

@@ -24,6 +24,7 @@ WhoOpt = Annotated[
     typer.Option("--who", help="Who makes the change (default: CROSSFOOT_USER or login)."),
 ]
 
+sync_app = typer.Typer(help="Write-back change sets: make the CRM agree with the fields the ERP owns.")
 exceptions_app = typer.Typer(
     help="The exception worklist: list, acknowledge, resolve, assign, note, import."
 )
@@ -35,6 +36,7 @@ def register(app: typer.Typer) -> None:
     app.command("diff")(diff)
     app.command("watch")(watch)
     app.add_typer(exceptions_app, name="exceptions")
+    app.add_typer(sync_app, name="sync")
 
 
 def history(config: ConfigOpt = Path("crossfoot.yaml"), workspace: WorkspaceOpt = None) -> None:
@@ -212,3 +214,41 @@ def watch(
         console.print(cycle.summary(), highlight=False, soft_wrap=True)
         if once and cycle.error is not None:
             raise cycle.error  # the exit code of the run's error (SPEC §8)
+
+
+@sync_app.command("plan")
+def sync_plan(
+    config: ConfigOpt = Path("crossfoot.yaml"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the plan files.")] = Path("."),
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Write the change set of the latest run (JSON and CSV): record, field, before, after, why."""
+    from crossfoot.sync import plan
+
+    change_set, json_path, csv_path = plan(config, out, workspace=workspace)
+    console.print(f"{len(change_set.changes)} change(s) planned, {len(change_set.not_planned)} "
+                  f"exception(s) need a fix elsewhere: {json_path} and {csv_path}", soft_wrap=True)  # fmt: skip
+
+
+@sync_app.command("apply")
+def sync_apply(
+    plan_file: Annotated[Path, typer.Argument(help="A sync-plan-*.json written by `sync plan`.")],
+    config: ConfigOpt = Path("crossfoot.yaml"),
+    do_apply: Annotated[bool, typer.Option("--apply", help="Write (default: a dry run).")] = False,
+    who: WhoOpt = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Apply a change set to the CRM: dry run unless --apply; skips records changed since the plan."""
+    from collections import Counter
+
+    from crossfoot.sync import apply
+
+    outcomes = apply(plan_file, config, apply=do_apply, workspace=workspace, actor=who)
+    for o in outcomes:
+        c = o.change
+        console.print(f"{o.outcome:<32} {c.object} {c.record_id} {c.field}: {c.before!s} -> {c.after}"
+                      + (f" ({o.detail})" if o.detail else ""), highlight=False, soft_wrap=True)  # fmt: skip
+    counts = Counter(o.outcome for o in outcomes)
+    console.print(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to do")
+    if not do_apply:
+        console.print("dry run: nothing was written; add --apply to write")
