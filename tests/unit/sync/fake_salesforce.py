@@ -83,7 +83,7 @@ def fake_salesforce(records: dict[tuple[str, str], dict[str, Any]], tmp: Path) -
         def do_PATCH(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             fake.calls.append(("PATCH", self.path, body))
-            key, rec = self._record()
+            _key, rec = self._record()
             if rec is None:
                 self._send(404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}])
                 return
