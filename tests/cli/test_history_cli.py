@@ -102,3 +102,21 @@ def test_watch_once_exits_with_the_run_error(monkeypatch: pytest.MonkeyPatch,
     assert "no alerts" in captured.out and "error:" in captured.err
     assert invoke(monkeypatch, "watch", "-c", str(config), "--every", "soon") == 2
     assert "--every 'soon'" in capsys.readouterr().err
+
+
+def test_sync_plan_needs_a_full_run_and_apply_needs_a_target(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], workspace: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "crossfoot.yaml"
+    config.write_text("crm: {system: salesforce, source: s}\nerp: {system: netsuite, source: n}\n"
+                      "stages: {Won: won}\n")  # fmt: skip
+    assert invoke(monkeypatch, "sync", "plan", "-c", str(config), "--workspace", str(workspace)) == 2
+    assert "the store has no deal table" in capsys.readouterr().err
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"plan_id": "P-1", "run_id": "r", "created_at": "", "crm_system": "salesforce",'
+                    ' "changes": []}')  # fmt: skip
+    assert invoke(monkeypatch, "sync", "apply", str(plan), "-c", str(config), "--workspace", str(workspace)) == 2
+    assert "sync.salesforce (instance_url, access_token_env) is needed" in capsys.readouterr().err
+    plan.write_text("{}")
+    assert invoke(monkeypatch, "sync", "apply", str(plan), "-c", str(config)) == 2
+    assert "not a crossfoot change set" in capsys.readouterr().err

@@ -10,7 +10,7 @@ another currency than the one the ERP amount is known in).
 | change | from | when |
 |---|---|---|
 | amount | ``erp_adjustment_not_in_crm``, ``amount_mismatch`` | ``owners.amount: erp``, deal in the reporting currency |
-| ``erp_ref`` stamped on the deal | every matched deal without it (its order, else its invoice) | ``owners.erp_ref: erp`` and ``crm.fields.erp_ref`` mapped |
+| ``erp_ref`` stamped on the deal | every matched deal without it whose document (its order, else its invoice) carries the deal's id: stamping a deal whose document lacks it would only move the gap to the ERP side | ``owners.erp_ref: erp`` and ``crm.fields.erp_ref`` mapped |
 | ``erp_customer_ref`` stamped on the account | every account matched to exactly one customer without it | ``owners.erp_customer_ref: erp`` and mapped |
 | delivery status | ``stale_delivery_status`` where the ERP shows the goods shipped | ``owners.delivery_status: erp`` and mapped |
 """
@@ -130,6 +130,9 @@ def make_plan(backend: DuckDBBackend, defs: Definitions) -> Plan:
     if not latest:
         raise InputError("the store has no runs yet: run `crossfoot run` first")
     rid = latest[0]["run_id"]
+    for table in ("deal", "account", "document", "run_matches"):
+        if not backend.has_table(table):
+            raise InputError(f"the store has no {table} table: run `crossfoot run` with this version first")
     system = defs.crm.system
     objects = CRM_OBJECTS[system]
     sync = defs.sync
@@ -216,7 +219,8 @@ def _stamps(
     sync = defs.sync
     deal_target = _field(defs, "erp_ref")
     if sync.owner("erp_ref") == "erp" and deal_target is not None:
-        # the deal's order (else its invoice) with the lowest id; the exception it resolves, if any
+        # the deal's order (else its invoice) with the lowest id, when that document carries the
+        # deal's id (else the CRM alone would hold the link); the exception it resolves, if any
         for r in rows(
             backend,
             """with docs as (
@@ -229,6 +233,7 @@ def _stamps(
                from docs join deal d using (deal_id)
                left join run_exceptions e on e.run_id = ? and e.cause = 'field_not_synced'
                    and e.crm_record_id = d.deal_id
+               join document x on x.doc_id = docs.doc_id and x.crm_deal_ref = d.deal_id
                where docs.k = 1 and d.erp_ref is null order by d.deal_id""",
             [rid, rid],
         ):
