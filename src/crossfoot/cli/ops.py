@@ -223,9 +223,9 @@ def sync_plan(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Write the change set of the latest run (JSON and CSV): record, field, before, after, why."""
-    from crossfoot.sync import plan
+    from crossfoot.sync import plan_changes
 
-    change_set, json_path, csv_path = plan(config, out, workspace=workspace)
+    change_set, json_path, csv_path = plan_changes(config, out, workspace=workspace)
     console.print(f"{len(change_set.changes)} change(s) planned, {len(change_set.not_planned)} "
                   f"exception(s) need a fix elsewhere: {json_path} and {csv_path}", soft_wrap=True)  # fmt: skip
 
@@ -241,9 +241,9 @@ def sync_apply(
     """Apply a change set to the CRM: dry run unless --apply; skips records changed since the plan."""
     from collections import Counter
 
-    from crossfoot.sync import apply
+    from crossfoot.sync import apply_changes
 
-    outcomes = apply(plan_file, config, apply=do_apply, workspace=workspace, actor=who)
+    outcomes = apply_changes(plan_file, config, apply=do_apply, workspace=workspace, actor=who)
     for o in outcomes:
         c = o.change
         console.print(f"{o.outcome:<32} {c.object} {c.record_id} {c.field}: {c.before!s} -> {c.after}"

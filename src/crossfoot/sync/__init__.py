@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # config.py imports sync.config: nothing here may import the 
     from crossfoot.sync.plan import Plan
 
 
-def plan(
+def plan_changes(
     config: str | Path, out: str | Path = ".", *, workspace: str | Path | None = None
 ) -> tuple[Plan, Path, Path]:
     """Compute the change set of the latest run; write it as JSON and CSV into ``out``."""
@@ -33,7 +33,7 @@ def plan(
     return change_set, json_path, csv_path
 
 
-def apply(
+def apply_changes(
     plan_file: str | Path,
     config: str | Path,
     *,
@@ -69,4 +69,4 @@ def apply(
         return apply_plan(change_set, writer, apply=apply, backend=backend, actor=actor)
 
 
-__all__ = ["apply", "plan"]
+__all__ = ["apply_changes", "plan_changes"]
