@@ -116,7 +116,7 @@ def test_sync_plan_needs_a_full_run_and_apply_needs_a_target(
     plan.write_text('{"plan_id": "P-1", "run_id": "r", "created_at": "", "crm_system": "salesforce",'
                     ' "changes": []}')  # fmt: skip
     assert invoke(monkeypatch, "sync", "apply", str(plan), "-c", str(config), "--workspace", str(workspace)) == 2
-    assert "sync.salesforce (instance_url, access_token_env) is needed" in capsys.readouterr().err
+    assert "sync.salesforce or crm.api (instance_url, access_token_env) is needed" in capsys.readouterr().err
     plan.write_text("{}")
     assert invoke(monkeypatch, "sync", "apply", str(plan), "-c", str(config)) == 2
     assert "not a crossfoot change set" in capsys.readouterr().err

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # config.py imports sync.config: nothing here may import the definitions
+    from crossfoot.config import Definitions
     from crossfoot.sync.apply import CrmWriter, Outcome
+    from crossfoot.sync.config import SalesforceTarget
     from crossfoot.sync.plan import Plan
 
 
@@ -56,17 +58,32 @@ def apply_changes(
     if change_set.crm_system != defs.crm.system:
         raise ConfigError(f"the plan is for {change_set.crm_system}, the definitions' CRM is {defs.crm.system}")
     if writer is None:
-        if defs.crm.system != "salesforce" or defs.sync.salesforce is None:
-            raise ConfigError("sync.salesforce (instance_url, access_token_env) is needed to write "
-                              "to the CRM; only Salesforce can be written yet")  # fmt: skip
-        try:
-            from crossfoot.sync.salesforce import SalesforceWriter
-        except ImportError as exc:  # pragma: no cover - the optional extra
-            raise ConfigError("writing to Salesforce needs: pip install 'crossfoot[sync]'") from exc
-        writer = SalesforceWriter(defs.sync.salesforce, os.environ if env is None else env)
+        from crossfoot.sync.salesforce import SalesforceWriter
+
+        writer = SalesforceWriter(_target(defs), os.environ if env is None else env)
     store = Path(workspace) if workspace else workspace_path(defs)
     with run_lock(store), open_store(store) as backend:
         return apply_plan(change_set, writer, apply=apply, backend=backend, actor=actor)
+
+
+def _target(defs: Definitions) -> SalesforceTarget:
+    """``sync.salesforce``, else the pull connector's ``crm.api`` (instance_url, access_token_env)."""
+    from crossfoot.errors import ConfigError
+    from crossfoot.sync.config import SalesforceTarget
+
+    if defs.crm.system != "salesforce":
+        raise ConfigError(f"writing to {defs.crm.system} is not built yet: only Salesforce")
+    if defs.sync.salesforce is not None:
+        return defs.sync.salesforce
+    api = defs.crm.api
+    if "instance_url" not in api:
+        raise ConfigError("sync.salesforce or crm.api (instance_url, access_token_env) is needed "
+                          "to write to Salesforce")  # fmt: skip
+    return SalesforceTarget(
+        instance_url=api["instance_url"],
+        access_token_env=api.get("access_token_env", "SALESFORCE_ACCESS_TOKEN"),
+        api_version=api.get("api_version", "59.0"),
+    )
 
 
 __all__ = ["apply_changes", "plan_changes"]
