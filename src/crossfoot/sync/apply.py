@@ -10,7 +10,8 @@ Per record: read the planned fields as they are now, then for each change
   one update call per record with all of its fields.
 
 Every outcome is a row of the store's ``sync_log`` (when, plan, change,
-record, field, before, after, the exception, outcome, who). Only CRM objects
+record, field, before, after, the exception, outcome, who); each applied change
+is also a ``write-back`` row in the trail of the exception it resolves. Only CRM objects
 are written; the plan never holds an ERP record.
 """
 
@@ -119,3 +120,19 @@ def _log(backend: DuckDBBackend, plan: Plan, outcomes: list[Outcome], actor: str
                                          "detail", "actor")
     ])  # fmt: skip
     insert(backend, "sync_log", pa.Table.from_pylist(records, schema=schema))
+    # the exceptions' own trail says which write-back addressed them
+    written = [o for o in outcomes if o.outcome == APPLIED and o.change.exception_id]
+    if written:
+        audit = [
+            {"changed_at": now, "exception_id": o.change.exception_id, "run_id": plan.run_id,
+             "actor": actor, "interface": "api", "field": "write-back",
+             "old_value": o.change.before,
+             "new_value": f"{o.change.object}.{o.change.field} = {o.change.after}",
+             "comment": f"sync apply {plan.plan_id} {o.change.change_id}"}
+            for o in written
+        ]  # fmt: skip
+        audit_schema = pa.schema([("changed_at", pa.timestamp("us", "UTC"))] + [
+            (name, pa.string()) for name in ("exception_id", "run_id", "actor", "interface", "field",
+                                             "old_value", "new_value", "comment")
+        ])  # fmt: skip
+        insert(backend, "exception_audit", pa.Table.from_pylist(audit, schema=audit_schema))

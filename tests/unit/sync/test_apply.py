@@ -78,6 +78,13 @@ def test_dry_run_apply_again_conflict_and_missing(tmp_path: Path) -> None:
             assert len(log) == 15 - 5  # the dry run had no store
             assert {r["actor"] for r in log} == {"ops"}
             assert [r["outcome"] for r in log[:5]] == [APPLIED, APPLIED, CONFLICT, APPLIED, MISSING]
+            trail = rows(backend, "select exception_id, field, new_value, actor from exception_audit"
+                                  " order by rowid")  # fmt: skip
+            assert trail == [
+                {"exception_id": "X-006A", "field": "write-back", "new_value": "Opportunity.Amount = 15599.05", "actor": "ops"},
+                {"exception_id": "X-006A", "field": "write-back", "new_value": "Opportunity.Delivery_Status__c = Delivered", "actor": "ops"},
+                {"exception_id": "X-006C", "field": "write-back", "new_value": "Opportunity.NetSuite_Sales_Order__c = 5003", "actor": "ops"},
+            ]  # fmt: skip
 
 
 def test_a_refused_token_is_an_auth_error_without_the_token(tmp_path: Path) -> None:
