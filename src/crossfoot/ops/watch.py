@@ -92,7 +92,10 @@ class Cycle:
             parts.append(f"pull failed: {self.pull_error}")
         if self.error:
             parts.append(f"error: {self.error}")
-        parts.append(f"{len(self.alerts)} alert(s) sent" if self.alerts else "no alerts")
+        if not self.alerts:
+            parts.append("no alerts")
+        else:
+            parts.append(f"{len(self.alerts)} alert(s)" + ("" if self.delivery_errors else " sent"))
         parts += [f"delivery failed: {e}" for e in self.delivery_errors]
         return "; ".join(parts)
 
