@@ -58,12 +58,27 @@ def apply_changes(
     if change_set.crm_system != defs.crm.system:
         raise ConfigError(f"the plan is for {change_set.crm_system}, the definitions' CRM is {defs.crm.system}")
     if writer is None:
-        from crossfoot.sync.salesforce import SalesforceWriter
-
-        writer = SalesforceWriter(_target(defs), os.environ if env is None else env)
+        writer = _writer(defs, os.environ if env is None else env)
     store = Path(workspace) if workspace else workspace_path(defs)
     with run_lock(store), open_store(store) as backend:
         return apply_plan(change_set, writer, apply=apply, backend=backend, actor=actor)
+
+
+def _writer(defs: Definitions, env: Mapping[str, str]) -> CrmWriter:
+    """The CRM writer the definitions point at: Salesforce or HubSpot."""
+    if defs.crm.system == "hubspot":
+        from crossfoot.errors import AuthError
+        from crossfoot.sync.hubspot import HubSpotWriter
+
+        api = defs.crm.api
+        name = api.get("access_token_env", "HUBSPOT_ACCESS_TOKEN")
+        token = env.get(name)
+        if not token:
+            raise AuthError(f"environment variable {name} is not set", location="crm.api.access_token_env")
+        return HubSpotWriter(api.get("base_url", "https://api.hubapi.com"), token)
+    from crossfoot.sync.salesforce import SalesforceWriter
+
+    return SalesforceWriter(_target(defs), env)
 
 
 def _target(defs: Definitions) -> SalesforceTarget:
@@ -71,8 +86,6 @@ def _target(defs: Definitions) -> SalesforceTarget:
     from crossfoot.errors import ConfigError
     from crossfoot.sync.config import SalesforceTarget
 
-    if defs.crm.system != "salesforce":
-        raise ConfigError(f"writing to {defs.crm.system} is not built yet: only Salesforce")
     if defs.sync.salesforce is not None:
         return defs.sync.salesforce
     api = defs.crm.api
