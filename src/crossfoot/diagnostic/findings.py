@@ -121,3 +121,13 @@ class RunResult:
     milestones_pending: pa.Table | None = None  # PENDING_MILESTONE_COLUMNS
     #: set by a run that keeps history (``api.run``): the worklist columns of exceptions.xlsx
     worklist: Worklist | None = None
+
+
+@dataclass(frozen=True)
+class PlatformFinding:
+    """Where the finance system cannot carry a reporting dimension the pipeline needs (SPEC §9)."""
+
+    system: str  # the ERP (or CRM) the finding is about
+    dimension: str  # product_line, revenue_schedule, delivery_date, tracking
+    finding: str  # what the definitions and the data show
+    points_to: str  # the setting, mapping or plan that would carry it
