@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from crossfoot.calendars import week_year_starts
 from crossfoot.errors import ConfigError
+from crossfoot.ops.alert_config import Alerts
+from crossfoot.sync.config import Sync
 
 StageClass = Literal["open", "won", "won_not_booked", "lost"]
 DEFAULT_DELIVERED = ("Delivered", "Shipped", "Fulfilled", "Complete", "Completed")
@@ -390,6 +392,10 @@ class Definitions(_Model):
     allocation: Allocation = Allocation()
     delivered_values: tuple[str, ...] = DEFAULT_DELIVERED
     tolerances: Tolerances = Tolerances()
+    #: thresholds and channels of ``crossfoot watch`` (docs/operations.md)
+    alerts: Alerts = Alerts()
+    #: field ownership and the CRM target of ``crossfoot sync`` (docs/operations.md)
+    sync: Sync = Sync()
 
     # set by load_definitions, not by the YAML
     base_dir: Path = Field(default=Path("."), exclude=True)

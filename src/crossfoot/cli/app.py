@@ -26,6 +26,7 @@ from rich.progress import (
 
 from crossfoot import __version__
 from crossfoot.cli.exit_codes import exit_code_for
+from crossfoot.cli.ops import register as _register_ops
 from crossfoot.cli.render import inputs_table, print_run
 from crossfoot.errors import CrossfootError
 
@@ -119,7 +120,7 @@ def run(
     from crossfoot.api import run as do_run
 
     with _progress() as progress:
-        result = do_run(config, out, workspace=workspace, progress=progress)
+        result = do_run(config, out, workspace=workspace, progress=progress, interface="cli")
     print_run(console, result, out)
 
 
@@ -210,6 +211,9 @@ def init(folder: Annotated[Path, typer.Argument(help="Folder for the new diagnos
     console.print(
         f"Next: put the exports in {folder / 'data'}, then: crossfoot check -c {folder / 'crossfoot.yaml'}"
     )
+
+
+_register_ops(app)  # history, diff, exceptions, watch (cli/ops.py)
 
 
 def main() -> None:
