@@ -20,6 +20,9 @@ from crossfoot.diagnostic.findings import (
     InputFile,
     RunResult,
 )
+from crossfoot.diagnostic.flow import flow_map
+from crossfoot.diagnostic.platform import platform_fit
+from crossfoot.diagnostic.roadmap import build_roadmap
 from crossfoot.engine.backend import Backend
 from crossfoot.engine.money import cents_to_decimal, from_cents
 
@@ -114,6 +117,13 @@ def collect(
         rejects=arrow(rejects.select(*REJECT_COLUMNS)),
         notes=notes,
         definition_drift=_drift(backend),
+        bridge_by_owner=arrow(_bridge(backend.table("bridge_by_owner"), defs, ("owner",))),
+        bridge_by_customer=arrow(
+            _bridge(backend.table("bridge_by_customer"), defs, ("customer",))
+        ),
+        flow=flow_map(backend, defs),
+        platform_fit=platform_fit(backend, defs),
+        roadmap=build_roadmap(backend, defs),
     )
 
 
