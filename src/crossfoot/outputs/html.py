@@ -94,13 +94,9 @@ def _group_totals(rows: Rows, limit: int | None) -> dict[str, Any]:
             key = "" if group is None else str(group)
             per = sums.setdefault(key, dict.fromkeys(GROUP_STEPS, Decimal(0)))
             per[str(step)] += amount
-    ranked = sorted(
-        (
-            {"group": g, **v, "difference": v["erp_revenue"] - v["expected_revenue"]}
-            for g, v in sums.items()
-        ),
-        key=lambda r: (-abs(r["difference"]), r["group"]),
-    )
+    differences = {g: v["erp_revenue"] - v["expected_revenue"] for g, v in sums.items()}
+    order = sorted(sums, key=lambda g: (-abs(differences[g]), g))
+    ranked = [{"group": g, **sums[g], "difference": differences[g]} for g in order]
     shown = ranked if limit is None else ranked[:limit]
     return {"rows": shown, "total": len(ranked)}
 

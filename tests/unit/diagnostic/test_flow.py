@@ -65,7 +65,7 @@ COMPANY: dict[str, list[dict[str, object]]] = {
         # D4: hardware shipped in the ERP, still "Pending" in the CRM; edited after the order
         _deal("D4", "2026-01-15", "50.00", "2026-01-25T10:00:00", erp_ref="SO4",
               delivery_status="Pending"),
-    ],  # fmt: skip
+    ],
     "deal_line": [
         {"line_id": "L1", "deal_id": "D1", "product_line": "Services", "amount": m("100.00")},
         {"line_id": "L2", "deal_id": "D2", "product_line": "Services", "amount": m("200.00")},
