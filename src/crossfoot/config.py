@@ -23,6 +23,9 @@ from crossfoot.errors import ConfigError
 StageClass = Literal["open", "won", "won_not_booked", "lost"]
 DEFAULT_DELIVERED = ("Delivered", "Shipped", "Fulfilled", "Complete", "Completed")
 
+#: ``event.<name>`` keys of a field map carry milestone dates (rule ``milestones``)
+EVENT_KEY = "event.*"
+
 #: canonical fields that a CRM field map may set (SPEC §4), per canonical table
 CRM_MAPPABLE = {
     "product_line": "deal_line",
@@ -35,6 +38,7 @@ CRM_MAPPABLE = {
     "close_date": "deal",
     "owner": "deal",
     "domain": "account",
+    EVENT_KEY: "deal",  # a milestone's date on the deal: event.go_live: Opportunity.Go_Live__c
 }
 ERP_MAPPABLE = {
     "crm_deal_ref": "document",
@@ -44,7 +48,15 @@ ERP_MAPPABLE = {
     "rev_end": "document_line",
     "fulfilled_on": "document_line",
     "domain": "customer",
+    EVENT_KEY: "document_line",  # a milestone's date on the ERP: event.go_live: transactionline.X
 }
+
+
+def mapped_table(key: str, mappable: dict[str, str]) -> str | None:
+    """The canonical table a field-map key fills (``event.<name>`` keys included)."""
+    if key.startswith("event."):
+        return mappable.get(EVENT_KEY)
+    return mappable.get(key)
 
 
 class _Model(BaseModel):
@@ -109,10 +121,12 @@ class _System(_Model):
 
 def _check_fields(fields: dict[str, str], mappable: dict[str, str]) -> dict[str, str]:
     for key, value in fields.items():
-        if key not in mappable:
+        if key.startswith("event.") and not re.fullmatch(r"event\.[A-Za-z0-9_]+", key):
+            raise ValueError(f"{key!r}: a milestone event is event.<name>, e.g. event.go_live")
+        if mapped_table(key, mappable) is None:
+            allowed = sorted(k.replace("*", "<name>") for k in mappable)
             raise ValueError(
-                f"{key!r} is not a canonical field that can be mapped; "
-                f"allowed: {', '.join(sorted(mappable))}"
+                f"{key!r} is not a canonical field that can be mapped; allowed: {', '.join(allowed)}"
             )
         # the field part may be a path (ClassRef.value) or a name with spaces: Xero tracking
         # categories (Tracking.Product Line), QuickBooks custom fields (CustomField.Deal ID)
@@ -215,7 +229,33 @@ class Ratable(_Rule):
     )
 
 
-ProductRule = Annotated[PointInTime | Ratable, Field(discriminator="rule")]
+class Milestone(_Model):
+    event: str = Field(pattern=r"^[A-Za-z0-9_]+$")
+    percent: Decimal = Field(gt=0, le=100, decimal_places=2)
+
+    _decimal = field_validator("percent", mode="before")(lambda cls, v: _exact(v))
+
+
+class Milestones(_Rule):
+    """Percentages of the line recognized when named events happen; each event's date
+    comes from ``event.<name>`` in ``crm.fields`` (the deal) or ``erp.fields`` (its documents)."""
+
+    rule: Literal["milestones"]
+    milestones: tuple[Milestone, ...] = Field(min_length=1)
+
+    @field_validator("milestones")
+    @classmethod
+    def _sum_to_100(cls, v: tuple[Milestone, ...]) -> tuple[Milestone, ...]:
+        total = sum((m.percent for m in v), Decimal(0))
+        if total != 100:
+            raise ValueError(f"the percentages add up to {total}, not 100")
+        events = [m.event for m in v]
+        if len(set(events)) != len(events):
+            raise ValueError("an event is named twice")
+        return v
+
+
+ProductRule = Annotated[PointInTime | Ratable | Milestones, Field(discriminator="rule")]
 
 
 class Tolerances(_Model):
@@ -259,6 +299,19 @@ class Definitions(_Model):
     base_dir: Path = Field(default=Path("."), exclude=True)
     source_hash: str = Field(default="", exclude=True)
 
+    @model_validator(mode="after")
+    def _events_mapped(self) -> Definitions:
+        mapped = {k.removeprefix("event.") for k in (*self.crm.fields, *self.erp.fields)}
+        for name, rule in self.product_lines.items():
+            if isinstance(rule, Milestones):
+                for m in rule.milestones:
+                    if m.event not in mapped:
+                        raise ValueError(
+                            f"product_lines.{name}: milestone event {m.event!r} has no date field: "
+                            f"map it as event.{m.event} in crm.fields or erp.fields"
+                        )
+        return self
+
     @field_validator("stages")
     @classmethod
     def _stages(cls, v: dict[str, StageClass]) -> dict[str, StageClass]:
@@ -292,7 +345,7 @@ def _format_error(err: Any, lines: dict[tuple[str, ...], int], file: str) -> str
         str(p) for p in err["loc"] if not str(p).startswith(("function-after", "tagged-union"))
     )
     # discriminated unions add the tag to the location; drop it to find the line
-    key_path = tuple(p for p in loc if p not in ("point_in_time", "ratable"))
+    key_path = tuple(p for p in loc if p not in ("point_in_time", "ratable", "milestones"))
     line = None
     for n in range(len(key_path), -1, -1):
         if key_path[:n] in lines:

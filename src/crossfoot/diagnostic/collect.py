@@ -15,6 +15,7 @@ from crossfoot.diagnostic.findings import (
     BRIDGE_COLUMNS,
     EXCEPTION_COLUMNS,
     MATCH_COLUMNS,
+    PENDING_MILESTONE_COLUMNS,
     REJECT_COLUMNS,
     DriftFinding,
     InputFile,
@@ -124,6 +125,16 @@ def collect(
         flow=flow_map(backend, defs),
         platform_fit=platform_fit(backend, defs),
         roadmap=build_roadmap(backend, defs),
+        milestones_pending=arrow(_pending(backend, defs)),
+    )
+
+
+def _pending(backend: Backend, defs: Definitions) -> ir.Table:
+    p = backend.table("milestone_pending")
+    return p.select(
+        *PENDING_MILESTONE_COLUMNS[:4],
+        amount=from_cents(p.cents),
+        currency=ibis.literal(defs.reporting.currency),
     )
 
 

@@ -23,8 +23,9 @@ from crossfoot.engine.exceptions import build_exceptions
 from crossfoot.engine.fx import rate_ranges
 from crossfoot.engine.match_accounts import match_accounts
 from crossfoot.engine.match_deals import match_deals
+from crossfoot.engine.milestones import milestone_pending
 from crossfoot.engine.periods import period_of
-from crossfoot.engine.schedule import deal_values, expected_revenue
+from crossfoot.engine.schedule import booked_lines, deal_values, expected_revenue
 
 Step = tuple[str, Callable[[Backend, Definitions], object]]
 
@@ -35,6 +36,9 @@ def _fx(backend: Backend, defs: Definitions) -> None:
 
 def _expected(backend: Backend, defs: Definitions) -> None:
     backend.run_stage("expected", expected_revenue(backend, defs))
+    backend.run_stage(
+        "milestone_pending", milestone_pending(backend, defs, booked_lines(backend, defs))
+    )
 
 
 STEPS: tuple[Step, ...] = (
@@ -64,7 +68,11 @@ def as_of_period(backend: Backend, defs: Definitions) -> str:
 
 #: what ``reconcile`` reports to ``progress``, in order
 STAGE_LABELS = (
-    *(label for label, _ in STEPS), "definition drift", "causes", "bridge", "exceptions"
+    *(label for label, _ in STEPS),
+    "definition drift",
+    "causes",
+    "bridge",
+    "exceptions",
 )
 
 

@@ -142,6 +142,11 @@ REJECTS = ibis.schema(
     }
 )
 
+#: milestone dates (rule ``milestones``): ``side`` crm keys them by deal_id, erp by doc_id
+MILESTONE_EVENT = _schema(
+    {"side": "string", "record_id": "string", "event": "string", "date": "date"}
+)
+
 CANONICAL: dict[str, ibis.Schema] = {
     "account": ACCOUNT,
     "deal": DEAL,
@@ -151,6 +156,7 @@ CANONICAL: dict[str, ibis.Schema] = {
     "document_line": DOCUMENT_LINE,
     "revenue": REVENUE,
     "fx_rate": FX_RATE,
+    "milestone_event": MILESTONE_EVENT,
 }
 
 DOC_TYPES = ("order", "invoice", "credit_memo")

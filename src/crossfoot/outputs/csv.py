@@ -42,6 +42,10 @@ def render_rejects(view: RunView) -> bytes:
     return render_rows(view.rejects)
 
 
+def render_milestones_pending(view: RunView) -> bytes:
+    return render_rows(view.milestones_pending)
+
+
 def render_bridge_by_owner(view: RunView) -> bytes:
     return render_rows(view.bridge_by_owner)
 

@@ -8,9 +8,10 @@ a fixed, meaningful order (not sorted), so two runs on the same data diff clean.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
-from crossfoot.outputs.safe import format_money, utc_iso
+from crossfoot.outputs.safe import Cell, format_money, utc_iso
 from crossfoot.outputs.view import TOTAL_STEPS, RunView
 
 SCHEMA_VERSION = 1
@@ -90,6 +91,10 @@ def summary(view: RunView, report_pdf: dict[str, Any] | None = None) -> dict[str
             }
             for d in run.definition_drift
         ],
+        "milestones_pending": {
+            "lines": len(view.milestones_pending.rows),
+            "amount": format_money(_total(view.milestones_pending.records(), "amount")),
+        },
         "flow": _flow(view),
         "platform_fit": [
             {"key": p.key, "system": p.system, "finding": p.finding, "upgrade": p.upgrade,
@@ -114,6 +119,11 @@ def summary(view: RunView, report_pdf: dict[str, Any] | None = None) -> dict[str
         "report_pdf": report_pdf or {"written": False, "note": "not requested"},
         "notes": list(run.notes),
     }
+
+
+def _total(records: list[dict[str, Cell]], column: str) -> Decimal:
+    amounts = [v for r in records if isinstance(v := r[column], Decimal)]
+    return sum(amounts, Decimal(0))
 
 
 def _share(part: int, whole: int) -> str:

@@ -33,6 +33,7 @@ RENDERERS: tuple[tuple[str, Renderer], ...] = (
     ("roadmap.csv", csv.render_roadmap),
     ("matches.csv", csv.render_matches),
     ("rejects.csv", csv.render_rejects),
+    ("milestones_pending.csv", csv.render_milestones_pending),
     ("exceptions.xlsx", xlsx.render_workbook),
     ("report.html", html.render_report),
     ("executive_summary.md", markdown.render_executive_summary),

@@ -17,6 +17,7 @@ from crossfoot.diagnostic.findings import (
     BRIDGE_COLUMNS,
     EXCEPTION_COLUMNS,
     MATCH_COLUMNS,
+    PENDING_MILESTONE_COLUMNS,
     REJECT_COLUMNS,
     RunResult,
 )
@@ -127,6 +128,7 @@ class RunView:
     matches: Rows
     rejects: Rows
     causes: tuple[CauseTotal, ...]  # every cause, in CAUSES order
+    milestones_pending: Rows
     bridge_by_owner: Rows = Rows(OWNER_BRIDGE_COLUMNS, ())
     bridge_by_customer: Rows = Rows(CUSTOMER_BRIDGE_COLUMNS, ())
     exception_effects: Rows = Rows(EFFECT_COLUMNS, ())  # by exception_id, then period
@@ -176,6 +178,11 @@ def build_view(result: RunResult) -> RunView:
         matches=_rows(result.matches, "matches", MATCH_COLUMNS, None),
         rejects=_rows(result.rejects, "rejects", REJECT_COLUMNS, None),
         causes=_cause_totals(exceptions, result.exception_effects),
+        milestones_pending=(
+            Rows(PENDING_MILESTONE_COLUMNS, ())
+            if result.milestones_pending is None
+            else _rows(result.milestones_pending, "milestones_pending", PENDING_MILESTONE_COLUMNS, None)
+        ),
         bridge_by_owner=_group_bridge(result.bridge_by_owner, "owner"),
         bridge_by_customer=_group_bridge(result.bridge_by_customer, "customer"),
         exception_effects=_rows(result.exception_effects, "exception_effects", EFFECT_COLUMNS, None),

@@ -30,8 +30,9 @@ def test_top_level_keys_in_order(written: dict[str, Path]) -> None:
     assert list(load(written)) == [
         "schema_version", "tool", "company", "currency", "period_kind", "periods",
         "definitions_hash", "crm_system", "erp_system", "started_at", "finished_at",
-        "inputs", "totals_by_period", "causes", "exceptions", "rejects", "bridge", "definition_drift",
-        "flow", "platform_fit", "roadmap", "report_pdf", "notes",
+        "inputs", "totals_by_period", "causes", "exceptions", "rejects", "bridge",
+        "definition_drift", "milestones_pending", "flow", "platform_fit", "roadmap", "report_pdf",
+        "notes",
     ]  # fmt: skip
 
 
