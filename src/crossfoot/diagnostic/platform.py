@@ -126,8 +126,8 @@ def platform_fit(backend: Backend, defs: Definitions) -> tuple[PlatformFinding, 
                 system=erp_label,
                 finding=(
                     f"{erp_label} keeps no revenue schedules here (erp.revenue: {source}): revenue is "
-                    f"taken at the invoice date, while {', '.join(ratable)} "
-                    "is recognized ratably under the definitions."
+                    "taken at the invoice date, while the definitions recognize "
+                    f"{', '.join(ratable)} ratably."
                 ),
                 upgrade=REVENUE_SCHEDULE_UPGRADE.get(erp, "an ERP with revenue schedules"),
                 evidence=f"ratable product lines: {', '.join(ratable)}",

@@ -233,9 +233,13 @@ class _Namer:
         )
 
     def _stale_delivery_status(self, g: _Group) -> tuple[str, str]:
+        status = self.crm_field("delivery_status")
+        if "fulfilled_on" in self.defs.erp.fields:
+            source = f"{self.erp} fulfilments ({self.erp_field('fulfilled_on')})"
+        else:  # no fulfilment date mapped: the ERP's invoices are the delivery evidence
+            source = f"{self.erp} invoices (map a fulfilment date in erp.fields.fulfilled_on)"
         return (
-            f"Update {self.crm_field('delivery_status')} from {self.erp} fulfilments "
-            f"({self.erp_field('fulfilled_on')}) automatically",
+            f"Update {status} from {source} automatically",
             f"{self.deals} whose delivery status disagrees with {self.erp}: {_listed(g.crm_ids)}",
         )
 
