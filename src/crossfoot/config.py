@@ -100,9 +100,47 @@ class Reporting(_Model):
         return self
 
 
+#: keys of ``crm.api`` / ``erp.api`` that hold settings, not secrets (docs/pull.md)
+API_SETTINGS = frozenset(
+    {"instance_url", "api_version", "multi_currency", "account_id", "realm_id", "tenant_id",
+     "environment", "company_id", "base_url", "page_size", "authority"}
+)  # fmt: skip
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_SECRET_LIKE = re.compile(r"(?=.*[A-Za-z])(?=.*[0-9])[A-Za-z0-9+/=_!\-]{24,}|Bearer .*", re.I)
+
+
+def _check_api(api: dict[str, str]) -> dict[str, str]:
+    """``*_env`` keys name environment variables; the rest are non-secret settings.
+
+    A value that looks like a token is refused even under a setting's key: secrets
+    live in the environment only, never in the reviewed definitions file.
+    """
+    for key, value in api.items():
+        if key.endswith("_env"):
+            if not _ENV_NAME.fullmatch(value):
+                raise ValueError(f"{key}: {value!r} is not an environment variable name")
+            continue
+        if key not in API_SETTINGS:
+            raise ValueError(
+                f"{key!r} is not an API setting; secrets go in environment variables named "
+                f"by <name>_env keys; settings allowed: {', '.join(sorted(API_SETTINGS))}"
+            )
+        if _SECRET_LIKE.fullmatch(value) and not _GUID.fullmatch(value):
+            raise ValueError(
+                f"{key}: the value looks like a secret; put it in an environment variable "
+                "and name the variable with a <name>_env key"
+            )
+    return api
+
+
 class _System(_Model):
-    source: str = Field(description="a folder of exports, relative to the definitions file")
+    source: str = Field(
+        description="a folder of exports, relative to the definitions file, or api (crossfoot pull)"
+    )
     fields: dict[str, str] = Field(default_factory=dict)
+    #: for source: api, environment variable names (``*_env``) and non-secret settings
+    api: dict[str, str] = Field(default_factory=dict)
     date_format: str = Field(
         default="auto",
         description="auto, or a pattern such as M/D/YYYY, D/M/YYYY, YYYY-MM-DD, D.M.YYYY",
@@ -116,6 +154,14 @@ class _System(_Model):
             raise ValueError(
                 f"{v!r} is not a known date format; allowed: {', '.join(sorted(allowed))}"
             )
+        return v
+
+    @field_validator("api", mode="before")
+    @classmethod
+    def _api(cls, v: Any) -> Any:
+        if isinstance(v, dict):  # YAML reads numbers and yes/no: settings are text
+            v = {k: str(x).lower() if isinstance(x, bool) else str(x) for k, x in v.items()}
+            return _check_api(v)
         return v
 
 
@@ -323,6 +369,10 @@ class Definitions(_Model):
         """Resolve a path from the definitions relative to the definitions file."""
         p = Path(relative)
         return p if p.is_absolute() else (self.base_dir / p)
+
+    def pulled(self, system: str) -> Path:
+        """Where ``crossfoot pull`` stores a system's pages (read when ``source: api``)."""
+        return self.base_dir / ".crossfoot" / "pulled" / system
 
     def stage_class(self, stage: str) -> StageClass:
         return self.stages.get(stage, self.stages.get("*", "open"))

@@ -24,6 +24,7 @@ from crossfoot.engine.fx import rate_ranges
 from crossfoot.engine.match_accounts import match_accounts
 from crossfoot.engine.match_deals import match_deals
 from crossfoot.engine.milestones import milestone_pending
+from crossfoot.engine.modifications import deal_modifications
 from crossfoot.engine.periods import period_of
 from crossfoot.engine.schedule import booked_lines, deal_values, expected_revenue
 
@@ -49,6 +50,7 @@ STEPS: tuple[Step, ...] = (
     ("document values", doc_values),
     ("revenue values", revenue_values),
     ("line allocation", line_values),
+    ("deal changes", lambda b, d: b.run_stage("deal_mod", deal_modifications(b, d))),
     ("expected revenue", _expected),
     ("deal documents", lambda b, d: deal_roots(b)),
     ("deal facts", deal_facts),

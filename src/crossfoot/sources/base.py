@@ -78,9 +78,13 @@ class LoadContext:
         return Path(os.path.relpath(path.resolve(), self.defs.base_dir)).as_posix()
 
     def folder(self, setting: str, key: str) -> Path:
-        if setting == "api":
-            message = "reading from the API is not supported yet: export the objects to a folder"
-            raise InputError(message, location=key)
+        if setting == "api":  # pages stored by `crossfoot pull` (docs/pull.md)
+            system = self.defs.crm.system if key.startswith("crm") else self.defs.erp.system
+            path = self.defs.pulled(system)
+            if not path.is_dir():
+                message = f"{key} is api but nothing was pulled yet: run crossfoot pull first"
+                raise InputError(message, location=key)
+            return path
         path = self.defs.path(setting)
         if not path.is_dir():
             raise InputError(f"{setting!r} is not a folder ({path})", location=key)
