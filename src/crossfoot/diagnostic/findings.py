@@ -141,17 +141,6 @@ class FlowMap:
 
 
 @dataclass(frozen=True)
-class PlatformFinding:
-    """Where the finance system cannot hold a dimension the pipeline needs (SPEC §9)."""
-
-    key: str
-    system: str
-    finding: str  # what the data and the definitions show
-    upgrade: str  # what it points to
-    evidence: str  # the numbers behind it
-
-
-@dataclass(frozen=True)
 class RoadmapItem:
     """One fix: the money it explains is the sum over its exceptions of |effect| per period."""
 
@@ -197,3 +186,13 @@ class RunResult:
     flow: FlowMap | None = None
     platform_fit: tuple[PlatformFinding, ...] = field(default_factory=tuple)
     roadmap: tuple[RoadmapItem, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class PlatformFinding:
+    """Where the finance system cannot carry a reporting dimension the pipeline needs (SPEC §9)."""
+
+    system: str  # the ERP (or CRM) the finding is about
+    dimension: str  # product_line, revenue_schedule, delivery_date, tracking
+    finding: str  # what the definitions and the data show
+    points_to: str  # the setting, mapping or plan that would carry it

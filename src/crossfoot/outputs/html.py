@@ -117,6 +117,7 @@ def _environment() -> jinja2.Environment:
         CAUSE_BY_CODE[code].title if code in CAUSE_BY_CODE else code
     )
     env.filters["step_label"] = step_label
+    env.filters["system_label"] = system_label
     env.tests["negative"] = lambda value: isinstance(value, Decimal) and value < 0
     return env
 

@@ -97,8 +97,8 @@ def summary(view: RunView, report_pdf: dict[str, Any] | None = None) -> dict[str
         },
         "flow": _flow(view),
         "platform_fit": [
-            {"key": p.key, "system": p.system, "finding": p.finding, "upgrade": p.upgrade,
-             "evidence": p.evidence}
+            {"system": p.system, "dimension": p.dimension, "finding": p.finding,
+             "points_to": p.points_to}
             for p in run.platform_fit
         ],
         "roadmap": [

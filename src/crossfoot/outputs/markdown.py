@@ -88,7 +88,10 @@ def render_executive_summary(view: RunView) -> bytes:
         )
     if run.platform_fit:
         lines += ["", "## Systems fit", ""]
-        lines += [f"- {_md(p.finding)} Points to: {_md(p.upgrade)}." for p in run.platform_fit]
+        lines += [
+            f"- {system_label(p.system)}: {_md(p.finding)}. Points to: {_md(p.points_to)}."
+            for p in run.platform_fit
+        ]
     lines += [
         "",
         "---",

@@ -6,12 +6,10 @@ from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
 
-from crossfoot.diagnostic.platform import platform_fit
 from crossfoot.diagnostic.roadmap import LAYERS, build_roadmap
 from crossfoot.engine.backend import DuckDBBackend
 from crossfoot.engine.money import cents_to_decimal
 from tests.unit.diagnostic.test_flow import DEFS, company  # noqa: F401 (fixture)
-from tests.unit.engine.conftest import make_defs
 
 
 def test_item_money_is_the_sum_of_its_exceptions_effects(company: DuckDBBackend) -> None:  # noqa: F811
@@ -49,18 +47,3 @@ def test_items_name_the_concrete_field(company: DuckDBBackend) -> None:  # noqa:
     # no fulfilment date is mapped in these definitions: the fix says which key to add
     assert stale.title.startswith("Update Opportunity.Status__c from NetSuite invoices")
     assert "erp.fields.fulfilled_on" in stale.title
-
-
-def test_platform_fit_from_the_definitions_and_the_data(company: DuckDBBackend) -> None:  # noqa: F811
-    keys = {p.key: p for p in platform_fit(company, DEFS)}
-    assert "1 of 6 ERP revenue lines (17%)" in keys["product_line_not_on_erp_lines"].finding
-    xero = make_defs(erp={"system": "xero", "source": "erp",
-                          "fields": {"product_line": "Tracking.Product Line"}})  # fmt: skip
-    found = {p.key: p for p in platform_fit(company, xero)}
-    assert "Tracking.Product Line" in found["xero_tracking_categories"].finding
-    assert "invoice date" in found["no_revenue_schedules"].finding  # ratable lines, no schedules
-    qbo = make_defs(erp={"system": "quickbooks", "source": "erp",
-                         "fields": {"product_line": "Department.Name"}})  # fmt: skip
-    found = {p.key: p for p in platform_fit(company, qbo)}
-    assert "locations (one per transaction)" in found["qbo_class_location_limit"].finding
-    assert "QuickBooks Online Advanced" in found["qbo_class_location_limit"].upgrade
