@@ -45,7 +45,7 @@ CAUSES: tuple[Cause, ...] = (
         "two or more ERP documents represent the same deal",
         "Void the duplicate document and make the sync idempotent on the CRM deal id",
         "integration",
-        3,
+        2,  # voiding is clerical; an upsert on the CRM id is one connector setting
     ),
     Cause(
         "duplicate_customer",

@@ -21,6 +21,9 @@ from crossfoot.diagnostic.findings import (
     InputFile,
     RunResult,
 )
+from crossfoot.diagnostic.flow import flow_map
+from crossfoot.diagnostic.platform_fit import platform_fit
+from crossfoot.diagnostic.roadmap import build_roadmap
 from crossfoot.engine.backend import Backend
 from crossfoot.engine.money import cents_to_decimal, from_cents
 
@@ -115,6 +118,13 @@ def collect(
         rejects=arrow(rejects.select(*REJECT_COLUMNS)),
         notes=notes,
         definition_drift=_drift(backend),
+        bridge_by_owner=arrow(_bridge(backend.table("bridge_by_owner"), defs, ("owner",))),
+        bridge_by_customer=arrow(
+            _bridge(backend.table("bridge_by_customer"), defs, ("customer",))
+        ),
+        flow=flow_map(backend, defs),
+        platform_fit=platform_fit(defs, _platform_tables(backend)),
+        roadmap=build_roadmap(backend, defs),
         milestones_pending=arrow(_pending(backend, defs)),
     )
 
@@ -126,6 +136,14 @@ def _pending(backend: Backend, defs: Definitions) -> ir.Table:
         amount=from_cents(p.cents),
         currency=ibis.literal(defs.reporting.currency),
     )
+
+
+def _platform_tables(backend: Backend) -> dict[str, pa.Table]:
+    """The canonical lines platform fit reads: only their product line and amount."""
+    return {
+        name: backend.to_arrow(backend.table(name).select("product_line", "amount"))
+        for name in ("document_line", "deal_line")
+    }
 
 
 def _drift(backend: Backend) -> tuple[DriftFinding, ...]:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -99,6 +100,89 @@ class Worklist:
 
 
 @dataclass(frozen=True)
+class FieldFlow:
+    """One field that carries across the systems, as observed on matched records."""
+
+    field: str  # canonical name: ids, customer_ids, amount, close_date, product_line, ...
+    label: str  # how the report names it
+    crm_field: str  # where the CRM keeps it (from the definitions, else the system's default)
+    erp_field: str
+    matched: int  # matched records the field is measured on
+    crm_set: int  # set on the CRM side
+    erp_set: int  # set on the ERP side
+    both_set: int
+    agree: int  # set on both sides and agreeing
+    crm_first: int  # of the records set on both sides: the CRM record changed first
+    erp_first: int  # the ERP record was created before the CRM's last change
+
+    @property
+    def coverage(self) -> Fraction:
+        """Share of matched records where the field is set on both sides and agrees."""
+        return Fraction(self.agree, self.matched) if self.matched else Fraction(0)
+
+
+@dataclass(frozen=True)
+class SyncLag:
+    """Days from the CRM close date to the ERP document's date, over matched won deals."""
+
+    documents: int
+    median_days: int | None  # nearest-rank, so every figure is an observed lag
+    p90_days: int | None
+    max_days: int | None
+    window_days: int  # tolerances.sync_lag_days
+    beyond_window: int  # lag > window
+    before_close: int  # the ERP document is dated before the close date
+
+    @property
+    def beyond_share(self) -> Fraction:
+        return Fraction(self.beyond_window, self.documents) if self.documents else Fraction(0)
+
+
+@dataclass(frozen=True)
+class OneWayFlow:
+    """A change on one side the other side never saw (the integration syncs one way)."""
+
+    key: str  # credit_memos | fulfilments | erp_only_documents | erp_amount_changes
+    source: str  # the system where the change happens
+    target: str  # the system that never sees it
+    what: str  # the object and field, named in the systems' terms
+    records: int  # records with such a change
+    not_seen: int  # of which the target never reflected
+    amount: Decimal  # money on the records not seen (reporting currency)
+
+
+@dataclass(frozen=True)
+class FlowMap:
+    crm_system: str
+    erp_system: str
+    crm_objects: tuple[str, ...]
+    erp_objects: tuple[str, ...]
+    fields: tuple[FieldFlow, ...]
+    lag: SyncLag
+    one_way: tuple[OneWayFlow, ...]
+
+
+@dataclass(frozen=True)
+class RoadmapItem:
+    """One fix: the money it explains is the sum over its exceptions of |effect| per period."""
+
+    rank: int  # the order to do them in: money explained per effort day, largest first
+    layer: str  # align definitions | fix the integration | remove the manual reconciliation
+    cause: str  # the cause code its exceptions carry
+    title: str  # the concrete fix, naming the field, object or rule
+    detail: str  # the records or values behind it
+    owner: str
+    effort_days: int
+    records: int  # exceptions it clears
+    money: Decimal  # Σ |effect| of its exceptions over every period (reporting currency)
+    exception_ids: tuple[str, ...]
+
+    @property
+    def money_per_day(self) -> Decimal:
+        return (self.money / self.effort_days).quantize(Decimal("0.01")) if self.effort_days else self.money
+
+
+@dataclass(frozen=True)
 class RunResult:
     version: str
     company: str
@@ -121,6 +205,11 @@ class RunResult:
     milestones_pending: pa.Table | None = None  # PENDING_MILESTONE_COLUMNS
     #: set by a run that keeps history (``api.run``): the worklist columns of exceptions.xlsx
     worklist: Worklist | None = None
+    bridge_by_owner: pa.Table | None = None  # owner + BRIDGE_COLUMNS
+    bridge_by_customer: pa.Table | None = None  # customer + BRIDGE_COLUMNS
+    flow: FlowMap | None = None
+    platform_fit: tuple[PlatformFinding, ...] = field(default_factory=tuple)
+    roadmap: tuple[RoadmapItem, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)

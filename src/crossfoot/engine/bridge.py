@@ -16,12 +16,32 @@ from crossfoot.engine.backend import Backend
 from crossfoot.engine.periods import period_of
 
 NO_PRODUCT_LINE = "(none)"
+NO_OWNER = "(no deal)"  # ERP revenue that no CRM deal (so no owner) stands behind
+NO_CUSTOMER = "(none)"
 
 
-def _step(t: ir.Table, period: ir.Value, step: str | ir.Value, cents: ir.Value) -> ir.Table:
-    """One contribution to the bridge: period, product_line, step, cents."""
+def _step(
+    t: ir.Table,
+    period: ir.Value,
+    step: str | ir.Value,
+    cents: ir.Value,
+    deal_id: ir.Value | None = None,
+    customer_id: ir.Value | None = None,
+) -> ir.Table:
+    """One contribution to the bridge: period, product_line, step, cents, and whose it is.
+
+    ``deal_id`` names the CRM deal behind the money (its owner and account);
+    ``customer_id`` the ERP customer, for money no deal stands behind.
+    """
     name = ibis.literal(step) if isinstance(step, str) else step
-    return t.select(period=period, product_line=t.product_line, step=name, cents=cents)
+    return t.select(
+        period=period,
+        product_line=t.product_line,
+        step=name,
+        cents=cents,
+        deal_id=(t.deal_id if deal_id is None else deal_id).cast("string"),
+        customer_id=ibis.null("string") if customer_id is None else customer_id.cast("string"),
+    )
 
 
 def _steps(backend: Backend, defs: Definitions, as_of_period: str) -> ir.Table:
@@ -50,6 +70,9 @@ def _steps(backend: Backend, defs: Definitions, as_of_period: str) -> ir.Table:
     contrib = backend.table("contribution")
     causes = contrib.filter(contrib.cause != "unexplained")
     rev = backend.table("revenue_value")
+    roots = backend.table("doc_value").select(root_key="doc_id", root_customer="customer_id")
+    causes = causes.left_join(roots, "erp:" + roots.root_key == causes.key)
+    cause_deal = ibis.ifelse(causes.key.startswith("erp:"), ibis.null("string"), causes.key)
 
     parts = [
         _step(wnb, wnb.close_period, "crm_bookings", wnb.alloc_cents),
@@ -61,8 +84,8 @@ def _steps(backend: Backend, defs: Definitions, as_of_period: str) -> ir.Table:
         _step(won, won.close_period, "deferred", -won.at_close),
         _step(changed, changed.change_period, "deferred", -changed.delta),
         _step(other, other.period, "recognized_from_prior", other.cents),
-        _step(causes, causes.period, causes.cause, causes.cents),
-        _step(rev, period_of(rev.date, defs), "erp_revenue", rev.rc_cents),
+        _step(causes, causes.period, causes.cause, causes.cents, cause_deal, causes.root_customer),
+        _step(rev, period_of(rev.date, defs), "erp_revenue", rev.rc_cents, None, rev.customer_id),
     ]
     allsteps = ibis.union(*parts)
     return allsteps.filter(allsteps.period <= as_of_period).mutate(
@@ -94,7 +117,36 @@ def _complete(long: ir.Table, by: list[str]) -> ir.Table:
     return ibis.union(*rows)
 
 
+def _with_parties(backend: Backend, long: ir.Table) -> ir.Table:
+    """``long`` with the deal owner and the customer each amount belongs to.
+
+    The customer is the CRM account of the deal; money without a deal (ERP
+    revenue with no CRM deal) goes to its ERP customer, named as the matched
+    CRM account when there is one, so one company is one row either way.
+    """
+    deal = backend.table("deal").select(d_id="deal_id", d_owner="owner", d_account="account_id")
+    account = backend.table("account").select(a_id="account_id", a_name="name")
+    ac = backend.table("account_customer")
+    links = ac.join(account, ac.account_id == account.a_id)
+    linked = links.group_by(l_customer="customer_id").aggregate(l_name=lambda t: t.a_name.min())
+    customer = backend.table("customer").select(c_id="customer_id", c_name="name")
+    j = long.left_join(deal, long.deal_id == deal.d_id)
+    j = j.left_join(account, j.d_account == account.a_id)
+    j = j.left_join(linked, j.customer_id == linked.l_customer)
+    j = j.left_join(customer, j.customer_id == customer.c_id)
+    has_deal = j.deal_id.notnull() & j.d_id.notnull()
+    owner = ibis.ifelse(has_deal, j.d_owner.fill_null("(no owner)"), NO_OWNER)
+    company = ibis.ifelse(has_deal, j.a_name, ibis.coalesce(j.l_name, j.c_name))
+    return j.select(
+        "period", "product_line", "step", "cents",
+        owner=owner, customer=company.fill_null(NO_CUSTOMER),
+    )  # fmt: skip
+
+
 def build_bridge(backend: Backend, defs: Definitions, as_of_period: str) -> None:
     long = backend.run_stage("bridge_steps", _steps(backend, defs, as_of_period))
     backend.run_stage("bridge", _complete(long, ["period"]))
     backend.run_stage("bridge_by_product_line", _complete(long, ["product_line", "period"]))
+    parties = backend.run_stage("bridge_steps_by_party", _with_parties(backend, long))
+    backend.run_stage("bridge_by_owner", _complete(parties, ["owner", "period"]))
+    backend.run_stage("bridge_by_customer", _complete(parties, ["customer", "period"]))

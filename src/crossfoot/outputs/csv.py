@@ -44,3 +44,34 @@ def render_rejects(view: RunView) -> bytes:
 
 def render_milestones_pending(view: RunView) -> bytes:
     return render_rows(view.milestones_pending)
+
+
+def render_bridge_by_owner(view: RunView) -> bytes:
+    return render_rows(view.bridge_by_owner)
+
+
+def render_bridge_by_customer(view: RunView) -> bytes:
+    return render_rows(view.bridge_by_customer)
+
+
+def render_exception_effects(view: RunView) -> bytes:
+    return render_rows(view.exception_effects)
+
+
+ROADMAP_COLUMNS = (
+    "rank", "layer", "cause", "title", "detail", "owner", "effort_days", "records",
+    "amount", "amount_per_day", "currency", "exception_ids",
+)  # fmt: skip
+
+
+def render_roadmap(view: RunView) -> bytes:
+    """``roadmap.csv``: one row per fix; ``amount`` is the money it explains (Σ |effect|)."""
+    run = view.result
+    rows = tuple(
+        (
+            i.rank, i.layer, i.cause, i.title, i.detail, i.owner, i.effort_days, i.records,
+            i.money, i.money_per_day, run.currency, ";".join(i.exception_ids),
+        )
+        for i in run.roadmap
+    )
+    return render_rows(Rows(ROADMAP_COLUMNS, rows))

@@ -15,11 +15,18 @@ from typing import Any
 import jinja2
 
 from crossfoot.causes import CAUSE_BY_CODE
+from crossfoot.diagnostic.flow import system_label
+from crossfoot.diagnostic.roadmap import LAYERS, layer_totals
 from crossfoot.outputs.charts import cause_bars, difference_waterfall, waterfall
+from crossfoot.outputs.flow_chart import flow_chart
 from crossfoot.outputs.safe import Cell, display_money, utc_iso
-from crossfoot.outputs.view import RunView, step_label
+from crossfoot.outputs.trend_chart import trend_chart
+from crossfoot.outputs.view import Rows, RunView, step_label
 
 TOP_EXCEPTIONS = 50
+TOP_GROUPS = 15  # customers shown in "where": the largest differences
+FIRST_FIXES = 3
+GROUP_STEPS = ("crm_bookings", "expected_revenue", "erp_revenue", "unexplained")
 TOP_REJECT_GROUPS = 20
 REJECT_GROUP_COLUMNS = ("source_system", "source_file", "table", "field", "reason")
 
@@ -54,7 +61,44 @@ def report_context(view: RunView) -> dict[str, Any]:
         "top_limit": TOP_EXCEPTIONS,
         "reject_count": len(view.rejects.rows),
         "reject_groups": _reject_groups(view),
+        "crm_label": system_label(run.crm_system),
+        "erp_label": system_label(run.erp_system),
+        "flow": run.flow,
+        "flow_chart": flow_chart(run.flow, run.currency) if run.flow else None,
+        "trend": trend_chart(periods),
+        "causes_by_count": sorted(view.ranked_causes, key=lambda c: (-c.exceptions, c.cause.code)),
+        "where": [
+            ("product line", "product_line", _group_totals(view.bridge_by_product_line, None)),
+            ("deal owner", "owner", _group_totals(view.bridge_by_owner, None)),
+            ("customer", "customer", _group_totals(view.bridge_by_customer, TOP_GROUPS)),
+        ],
+        "roadmap": run.roadmap,
+        "first_fixes": run.roadmap[:FIRST_FIXES],
+        "layers": [
+            (layer, count, money, days, [i for i in run.roadmap if i.layer == layer])
+            for layer, count, money, days in layer_totals(run.roadmap)
+        ],
+        "layer_names": LAYERS,
+        "platform_fit": run.platform_fit,
     }
+
+
+def _group_totals(rows: Rows, limit: int | None) -> dict[str, Any]:
+    """Per group, the bridge's totals summed over every period, largest difference first.
+
+    ``difference`` is ERP revenue − expected revenue: the sum of the cause steps.
+    """
+    sums: dict[str, dict[str, Decimal]] = {}
+    for group, _period, step, _kind, amount, _cur in rows.rows:
+        if step in GROUP_STEPS and isinstance(amount, Decimal):
+            key = "" if group is None else str(group)
+            per = sums.setdefault(key, dict.fromkeys(GROUP_STEPS, Decimal(0)))
+            per[str(step)] += amount
+    differences = {g: v["erp_revenue"] - v["expected_revenue"] for g, v in sums.items()}
+    order = sorted(sums, key=lambda g: (-abs(differences[g]), g))
+    ranked = [{"group": g, **sums[g], "difference": differences[g]} for g in order]
+    shown = ranked if limit is None else ranked[:limit]
+    return {"rows": shown, "total": len(ranked)}
 
 
 def _environment() -> jinja2.Environment:
@@ -73,6 +117,7 @@ def _environment() -> jinja2.Environment:
         CAUSE_BY_CODE[code].title if code in CAUSE_BY_CODE else code
     )
     env.filters["step_label"] = step_label
+    env.filters["system_label"] = system_label
     env.tests["negative"] = lambda value: isinstance(value, Decimal) and value < 0
     return env
 

@@ -17,7 +17,8 @@ from crossfoot.outputs.view import TOTAL_STEPS, RunView
 SCHEMA_VERSION = 1
 
 
-def summary(view: RunView) -> dict[str, Any]:
+def summary(view: RunView, report_pdf: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The summary; ``report_pdf`` says whether ``report.pdf`` was written, and why not."""
     run = view.result
     return {
         "schema_version": SCHEMA_VERSION,
@@ -94,6 +95,28 @@ def summary(view: RunView) -> dict[str, Any]:
             "lines": len(view.milestones_pending.rows),
             "amount": format_money(_total(view.milestones_pending.records(), "amount")),
         },
+        "flow": _flow(view),
+        "platform_fit": [
+            {"system": p.system, "dimension": p.dimension, "finding": p.finding,
+             "points_to": p.points_to}
+            for p in run.platform_fit
+        ],
+        "roadmap": [
+            {
+                "rank": i.rank,
+                "layer": i.layer,
+                "cause": i.cause,
+                "title": i.title,
+                "detail": i.detail,
+                "owner": i.owner,
+                "effort_days": i.effort_days,
+                "records": i.records,
+                "amount": format_money(i.money),
+                "amount_per_day": format_money(i.money_per_day),
+            }
+            for i in run.roadmap
+        ],
+        "report_pdf": report_pdf or {"written": False, "note": "not requested"},
         "notes": list(run.notes),
     }
 
@@ -103,6 +126,40 @@ def _total(records: list[dict[str, Cell]], column: str) -> Decimal:
     return sum(amounts, Decimal(0))
 
 
-def render_summary(view: RunView) -> bytes:
-    text = json.dumps(summary(view), indent=2, ensure_ascii=False, allow_nan=False)
+def _share(part: int, whole: int) -> str:
+    """A share as a decimal string with 4 places (``"0.9643"``): exact enough, never a float."""
+    return f"{part / whole:.4f}" if whole else "0.0000"
+
+
+def _flow(view: RunView) -> dict[str, Any] | None:
+    flow = view.result.flow
+    if flow is None:
+        return None
+    lag = flow.lag
+    return {
+        "fields": [
+            {
+                "field": f.field, "crm_field": f.crm_field, "erp_field": f.erp_field,
+                "matched": f.matched, "crm_set": f.crm_set, "erp_set": f.erp_set,
+                "both_set": f.both_set, "agree": f.agree, "coverage": _share(f.agree, f.matched),
+                "crm_first": f.crm_first, "erp_first": f.erp_first,
+            }
+            for f in flow.fields
+        ],
+        "lag_days": {
+            "documents": lag.documents, "median": lag.median_days, "p90": lag.p90_days,
+            "max": lag.max_days, "window": lag.window_days, "beyond_window": lag.beyond_window,
+            "beyond_window_share": _share(lag.beyond_window, lag.documents),
+            "before_close": lag.before_close,
+        },
+        "one_way": [
+            {"flow": o.key, "from": o.source, "to": o.target, "what": o.what,
+             "records": o.records, "not_seen": o.not_seen, "amount": format_money(o.amount)}
+            for o in flow.one_way
+        ],
+    }  # fmt: skip
+
+
+def render_summary(view: RunView, report_pdf: dict[str, Any] | None = None) -> bytes:
+    text = json.dumps(summary(view, report_pdf), indent=2, ensure_ascii=False, allow_nan=False)
     return (text + "\n").encode("utf-8")

@@ -15,35 +15,51 @@ from pathlib import Path
 
 from crossfoot.diagnostic.findings import RunResult
 from crossfoot.errors import OutputError
-from crossfoot.outputs import csv, html, json, xlsx
+from crossfoot.outputs import csv, html, json, markdown, xlsx
+from crossfoot.outputs.pdf import print_pdf
 from crossfoot.outputs.view import RunView, build_view
 
 Renderer = Callable[[RunView], bytes]
 
-#: file name -> renderer, in the order they are written (SPEC §8)
+#: file name -> renderer, in the order they are written (SPEC §8); summary.json
+#: is rendered last, because it records whether the PDF could be printed
 RENDERERS: tuple[tuple[str, Renderer], ...] = (
-    ("summary.json", json.render_summary),
     ("exceptions.csv", csv.render_exceptions),
     ("bridge.csv", csv.render_bridge),
     ("bridge_by_product_line.csv", csv.render_bridge_by_product_line),
+    ("bridge_by_owner.csv", csv.render_bridge_by_owner),
+    ("bridge_by_customer.csv", csv.render_bridge_by_customer),
+    ("exception_effects.csv", csv.render_exception_effects),
+    ("roadmap.csv", csv.render_roadmap),
     ("matches.csv", csv.render_matches),
     ("rejects.csv", csv.render_rejects),
     ("milestones_pending.csv", csv.render_milestones_pending),
     ("exceptions.xlsx", xlsx.render_workbook),
     ("report.html", html.render_report),
+    ("executive_summary.md", markdown.render_executive_summary),
 )
-OUTPUT_FILES = tuple(name for name, _ in RENDERERS)
+#: every run writes these; ``report.pdf`` too when a Chromium is available (see pdf.py)
+OUTPUT_FILES = ("summary.json", *(name for name, _ in RENDERERS))
+PDF_FILE = "report.pdf"
 
 
 def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Path]:
     """Write every output of ``result`` into ``out_dir``; returns file name -> path."""
     view = build_view(result)
     payloads = {name: render(view) for name, render in RENDERERS}
+    pdf = print_pdf(payloads["report.html"])
+    payloads["summary.json"] = json.render_summary(view, pdf.summary())
+    if pdf.pdf is not None:
+        payloads[PDF_FILE] = pdf.pdf
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the output folder: {exc}", location=str(out_dir)) from exc
-    return {name: _write_atomic(out_dir / name, payload) for name, payload in payloads.items()}
+    written = {name: _write_atomic(out_dir / name, payload) for name, payload in payloads.items()}
+    if pdf.pdf is None:  # a PDF left by an earlier run would not match this report
+        with contextlib.suppress(OSError):
+            (out_dir / PDF_FILE).unlink(missing_ok=True)
+    return written
 
 
 def _write_atomic(path: Path, payload: bytes) -> Path:

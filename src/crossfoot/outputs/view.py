@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 EFFECT_COLUMNS = ("exception_id", "period", "amount")
 PRODUCT_LINE_BRIDGE_COLUMNS = ("product_line", *BRIDGE_COLUMNS)
+OWNER_BRIDGE_COLUMNS = ("owner", *BRIDGE_COLUMNS)
+CUSTOMER_BRIDGE_COLUMNS = ("customer", *BRIDGE_COLUMNS)
 TOTAL_STEPS = ("crm_bookings", "expected_revenue", "erp_revenue")  # the sides, per period
 
 DIFFERENCE_STEP = "erp_minus_expected"  # a chart-only total: the sum of the cause steps
@@ -127,6 +129,9 @@ class RunView:
     rejects: Rows
     causes: tuple[CauseTotal, ...]  # every cause, in CAUSES order
     milestones_pending: Rows
+    bridge_by_owner: Rows = Rows(OWNER_BRIDGE_COLUMNS, ())
+    bridge_by_customer: Rows = Rows(CUSTOMER_BRIDGE_COLUMNS, ())
+    exception_effects: Rows = Rows(EFFECT_COLUMNS, ())  # by exception_id, then period
 
     @property
     def step_kinds(self) -> tuple[tuple[str, str], ...]:
@@ -178,6 +183,19 @@ def build_view(result: RunResult) -> RunView:
             if result.milestones_pending is None
             else _rows(result.milestones_pending, "milestones_pending", PENDING_MILESTONE_COLUMNS, None)
         ),
+        bridge_by_owner=_group_bridge(result.bridge_by_owner, "owner"),
+        bridge_by_customer=_group_bridge(result.bridge_by_customer, "customer"),
+        exception_effects=_rows(result.exception_effects, "exception_effects", EFFECT_COLUMNS, None),
+    )
+
+
+def _group_bridge(table: pa.Table | None, group: str) -> Rows:
+    """A bridge per owner or customer: by group, then period, then step order."""
+    columns = (group, *BRIDGE_COLUMNS)
+    if table is None:
+        return Rows(columns, ())
+    return _rows(
+        table, f"bridge_by_{group}", columns, lambda r: (_sort_value(r[0]), *_bridge_key(r[1:]))
     )
 
 

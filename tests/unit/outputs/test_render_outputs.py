@@ -14,6 +14,8 @@ from crossfoot.outputs import OUTPUT_FILES, write_outputs
 EXPECTED = {
     "summary.json", "exceptions.csv", "bridge.csv", "bridge_by_product_line.csv",
     "matches.csv", "rejects.csv", "milestones_pending.csv", "exceptions.xlsx", "report.html",
+    "bridge_by_owner.csv", "bridge_by_customer.csv", "exception_effects.csv", "roadmap.csv",
+    "executive_summary.md",
 }  # fmt: skip
 
 
