@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import pyarrow as pa
 
@@ -22,6 +23,7 @@ from crossfoot.sources import load_sources
 from crossfoot.store import record_run, workspace_path
 
 Progress = Callable[[str], None]
+Engine = Literal["duckdb", "spark"]
 
 #: the labels ``run`` reports to its ``progress`` callback, in order
 RUN_STAGES = ("reading inputs", *STAGE_LABELS, "collecting results", "writing outputs")
@@ -52,8 +54,13 @@ def run(
     *,
     workspace: str | Path | None = None,
     progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> RunResult:
-    """Load, reconcile and (when ``out_dir`` is given) write the outputs of one run."""
+    """Load, reconcile and (when ``out_dir`` is given) write the outputs of one run.
+
+    ``engine`` overrides the definitions' ``engine:``; with ``spark`` the readers
+    still run here in DuckDB and the stages run on Spark (docs/spark.md).
+    """
     from crossfoot.outputs import write_outputs
 
     started = datetime.now(UTC)
@@ -64,10 +71,13 @@ def run(
         if progress:
             progress("reading inputs")
         inputs = load_sources(defs, backend)
-        reconcile(backend, defs, progress)
-        if progress:
-            progress("collecting results")
-        result = collect(backend, defs, inputs, started, datetime.now(UTC))
+        if (engine or defs.engine) == "spark":
+            result = _run_on_spark(backend, defs, inputs, started, progress)
+        else:
+            reconcile(backend, defs, progress)
+            if progress:
+                progress("collecting results")
+            result = collect(backend, defs, inputs, started, datetime.now(UTC))
         if out_dir is not None:
             if progress:
                 progress("writing outputs")
@@ -76,3 +86,24 @@ def run(
     finally:
         backend.close()
     return result
+
+
+def _run_on_spark(
+    duck: DuckDBBackend,
+    defs: Definitions,
+    inputs: tuple[InputFile, ...],
+    started: datetime,
+    progress: Progress | None,
+) -> RunResult:
+    from crossfoot.engine.spark import SparkBackend, SparkResults, spark_session, to_spark
+
+    spark = SparkBackend(spark_session(defs.spark))
+    try:
+        staging = defs.spark.staging
+        to_spark(duck, spark, defs.path(staging) if staging else None)
+        reconcile(spark, defs, progress)
+        if progress:
+            progress("collecting results")
+        return collect(SparkResults(duck, spark), defs, inputs, started, datetime.now(UTC))
+    finally:
+        spark.close()
