@@ -12,8 +12,10 @@ pass of ``graph.components``) plans against data, not against every query before
 
 from __future__ import annotations
 
+import gc
 import secrets
 import shutil
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -98,9 +100,16 @@ class SparkBackend(Backend):
 
     def to_arrow(self, expr: ibis.Table) -> pa.Table:
         frame = self._frame(expr)
+        with warnings.catch_warnings():
+            # PySpark's toArrow leaves the socket it read the result from to the
+            # garbage collector (pyspark.util._load_from_socket): collect it here,
+            # so its ResourceWarning does not surface later in unrelated code
+            warnings.simplefilter("ignore", ResourceWarning)
+            data = frame.toArrow()
+            gc.collect()
         # Spark returns its own types (timestamps with a zone, int32 for int8...):
         # cast to the schema the expression promises, which is what DuckDB returns
-        return frame.toArrow().cast(expr.schema().to_pyarrow())
+        return data.cast(expr.schema().to_pyarrow())
 
     def load_arrow(self, data: pa.Table, name: str) -> ibis.Table:
         return self._register(name, self.session.createDataFrame(data))
