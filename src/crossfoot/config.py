@@ -23,6 +23,9 @@ from crossfoot.errors import ConfigError
 StageClass = Literal["open", "won", "won_not_booked", "lost"]
 DEFAULT_DELIVERED = ("Delivered", "Shipped", "Fulfilled", "Complete", "Completed")
 
+#: ``event.<name>`` keys of a field map carry milestone dates (rule ``milestones``)
+EVENT_KEY = "event.*"
+
 #: canonical fields that a CRM field map may set (SPEC §4), per canonical table
 CRM_MAPPABLE = {
     "product_line": "deal_line",
@@ -35,6 +38,7 @@ CRM_MAPPABLE = {
     "close_date": "deal",
     "owner": "deal",
     "domain": "account",
+    EVENT_KEY: "deal",  # a milestone's date on the deal: event.go_live: Opportunity.Go_Live__c
 }
 ERP_MAPPABLE = {
     "crm_deal_ref": "document",
@@ -44,7 +48,15 @@ ERP_MAPPABLE = {
     "rev_end": "document_line",
     "fulfilled_on": "document_line",
     "domain": "customer",
+    EVENT_KEY: "document_line",  # a milestone's date on the ERP: event.go_live: transactionline.X
 }
+
+
+def mapped_table(key: str, mappable: dict[str, str]) -> str | None:
+    """The canonical table a field-map key fills (``event.<name>`` keys included)."""
+    if key.startswith("event."):
+        return mappable.get(EVENT_KEY)
+    return mappable.get(key)
 
 
 class _Model(BaseModel):
@@ -88,9 +100,47 @@ class Reporting(_Model):
         return self
 
 
+#: keys of ``crm.api`` / ``erp.api`` that hold settings, not secrets (docs/pull.md)
+API_SETTINGS = frozenset(
+    {"instance_url", "api_version", "multi_currency", "account_id", "realm_id", "tenant_id",
+     "environment", "company_id", "base_url", "page_size", "authority"}
+)  # fmt: skip
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_SECRET_LIKE = re.compile(r"(?=.*[A-Za-z])(?=.*[0-9])[A-Za-z0-9+/=_!\-]{24,}|Bearer .*", re.I)
+
+
+def _check_api(api: dict[str, str]) -> dict[str, str]:
+    """``*_env`` keys name environment variables; the rest are non-secret settings.
+
+    A value that looks like a token is refused even under a setting's key: secrets
+    live in the environment only, never in the reviewed definitions file.
+    """
+    for key, value in api.items():
+        if key.endswith("_env"):
+            if not _ENV_NAME.fullmatch(value):
+                raise ValueError(f"{key}: {value!r} is not an environment variable name")
+            continue
+        if key not in API_SETTINGS:
+            raise ValueError(
+                f"{key!r} is not an API setting; secrets go in environment variables named "
+                f"by <name>_env keys; settings allowed: {', '.join(sorted(API_SETTINGS))}"
+            )
+        if _SECRET_LIKE.fullmatch(value) and not _GUID.fullmatch(value):
+            raise ValueError(
+                f"{key}: the value looks like a secret; put it in an environment variable "
+                "and name the variable with a <name>_env key"
+            )
+    return api
+
+
 class _System(_Model):
-    source: str = Field(description="a folder of exports, relative to the definitions file")
+    source: str = Field(
+        description="a folder of exports, relative to the definitions file, or api (crossfoot pull)"
+    )
     fields: dict[str, str] = Field(default_factory=dict)
+    #: for source: api, environment variable names (``*_env``) and non-secret settings
+    api: dict[str, str] = Field(default_factory=dict)
     date_format: str = Field(
         default="auto",
         description="auto, or a pattern such as M/D/YYYY, D/M/YYYY, YYYY-MM-DD, D.M.YYYY",
@@ -106,13 +156,23 @@ class _System(_Model):
             )
         return v
 
+    @field_validator("api", mode="before")
+    @classmethod
+    def _api(cls, v: Any) -> Any:
+        if isinstance(v, dict):  # YAML reads numbers and yes/no: settings are text
+            v = {k: str(x).lower() if isinstance(x, bool) else str(x) for k, x in v.items()}
+            return _check_api(v)
+        return v
+
 
 def _check_fields(fields: dict[str, str], mappable: dict[str, str]) -> dict[str, str]:
     for key, value in fields.items():
-        if key not in mappable:
+        if key.startswith("event.") and not re.fullmatch(r"event\.[A-Za-z0-9_]+", key):
+            raise ValueError(f"{key!r}: a milestone event is event.<name>, e.g. event.go_live")
+        if mapped_table(key, mappable) is None:
+            allowed = sorted(k.replace("*", "<name>") for k in mappable)
             raise ValueError(
-                f"{key!r} is not a canonical field that can be mapped; "
-                f"allowed: {', '.join(sorted(mappable))}"
+                f"{key!r} is not a canonical field that can be mapped; allowed: {', '.join(allowed)}"
             )
         # the field part may be a path (ClassRef.value) or a name with spaces: Xero tracking
         # categories (Tracking.Product Line), QuickBooks custom fields (CustomField.Deal ID)
@@ -215,7 +275,33 @@ class Ratable(_Rule):
     )
 
 
-ProductRule = Annotated[PointInTime | Ratable, Field(discriminator="rule")]
+class Milestone(_Model):
+    event: str = Field(pattern=r"^[A-Za-z0-9_]+$")
+    percent: Decimal = Field(gt=0, le=100, decimal_places=2)
+
+    _decimal = field_validator("percent", mode="before")(lambda cls, v: _exact(v))
+
+
+class Milestones(_Rule):
+    """Percentages of the line recognized when named events happen; each event's date
+    comes from ``event.<name>`` in ``crm.fields`` (the deal) or ``erp.fields`` (its documents)."""
+
+    rule: Literal["milestones"]
+    milestones: tuple[Milestone, ...] = Field(min_length=1)
+
+    @field_validator("milestones")
+    @classmethod
+    def _sum_to_100(cls, v: tuple[Milestone, ...]) -> tuple[Milestone, ...]:
+        total = sum((m.percent for m in v), Decimal(0))
+        if total != 100:
+            raise ValueError(f"the percentages add up to {total}, not 100")
+        events = [m.event for m in v]
+        if len(set(events)) != len(events):
+            raise ValueError("an event is named twice")
+        return v
+
+
+ProductRule = Annotated[PointInTime | Ratable | Milestones, Field(discriminator="rule")]
 
 
 class Tolerances(_Model):
@@ -284,6 +370,19 @@ class Definitions(_Model):
     base_dir: Path = Field(default=Path("."), exclude=True)
     source_hash: str = Field(default="", exclude=True)
 
+    @model_validator(mode="after")
+    def _events_mapped(self) -> Definitions:
+        mapped = {k.removeprefix("event.") for k in (*self.crm.fields, *self.erp.fields)}
+        for name, rule in self.product_lines.items():
+            if isinstance(rule, Milestones):
+                for m in rule.milestones:
+                    if m.event not in mapped:
+                        raise ValueError(
+                            f"product_lines.{name}: milestone event {m.event!r} has no date field: "
+                            f"map it as event.{m.event} in crm.fields or erp.fields"
+                        )
+        return self
+
     @field_validator("stages")
     @classmethod
     def _stages(cls, v: dict[str, StageClass]) -> dict[str, StageClass]:
@@ -295,6 +394,10 @@ class Definitions(_Model):
         """Resolve a path from the definitions relative to the definitions file."""
         p = Path(relative)
         return p if p.is_absolute() else (self.base_dir / p)
+
+    def pulled(self, system: str) -> Path:
+        """Where ``crossfoot pull`` stores a system's pages (read when ``source: api``)."""
+        return self.base_dir / ".crossfoot" / "pulled" / system
 
     def stage_class(self, stage: str) -> StageClass:
         return self.stages.get(stage, self.stages.get("*", "open"))
@@ -317,7 +420,7 @@ def _format_error(err: Any, lines: dict[tuple[str, ...], int], file: str) -> str
         str(p) for p in err["loc"] if not str(p).startswith(("function-after", "tagged-union"))
     )
     # discriminated unions add the tag to the location; drop it to find the line
-    key_path = tuple(p for p in loc if p not in ("point_in_time", "ratable"))
+    key_path = tuple(p for p in loc if p not in ("point_in_time", "ratable", "milestones"))
     line = None
     for n in range(len(key_path), -1, -1):
         if key_path[:n] in lines:

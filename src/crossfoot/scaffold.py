@@ -15,7 +15,8 @@ company: {company}
 reporting:
   currency: USD                 # reporting currency (ISO 4217)
   period: month                 # month | quarter; periods are written 2026-03 / 2026-Q1
-  fiscal_calendar: calendar
+  fiscal_calendar: calendar     # calendar | 4-4-5 | 4-5-4 | 5-4-4 (then set fiscal_year_start)
+  # fiscal_year_start: 2026-01-01 # the first day of a fiscal year
   # as_of: 2026-12-31           # last day covered; default: the ERP's latest revenue period
 
 crm:

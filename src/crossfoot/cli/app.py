@@ -20,6 +20,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -134,6 +135,48 @@ def run(
             engine=engine.value if engine else None,
         )  # fmt: skip
     print_run(console, result, out)
+
+
+@app.command()
+def pull(
+    config: ConfigOpt = Path("crossfoot.yaml"),
+    full: Annotated[
+        bool, typer.Option("--full", help="Pull everything again instead of what changed.")
+    ] = False,
+) -> None:
+    """Fetch the objects of every system whose source is api into .crossfoot/pulled/."""
+    from crossfoot.pull import pull as do_pull
+
+    with _pull_progress() as progress:
+        report = do_pull(config, full=full, progress=progress)
+    for obj in report.recovered:
+        console.print(f"finished the interrupted commit of {obj}")
+    for r in report.objects:
+        console.print(
+            f"{r.system:<11} {r.object:<20} {r.mode:<11} {r.fetched:>8} fetched "
+            f"{r.records:>8} stored in {r.pages} pages"
+        )
+    console.print("[green]Pulled[/green]; next: crossfoot run -c " + str(config))
+
+
+@contextmanager
+def _pull_progress() -> Iterator[Callable[[str, str, int, int], None]]:
+    """A line per object with its pages and records so far, on a terminal only."""
+    if not console.is_terminal:
+        yield lambda system, obj, pages, records: None
+        return
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description:<32}"), TextColumn("{task.fields[n]}"),
+        TimeElapsedColumn(), console=console, transient=True,
+    ) as p:  # fmt: skip
+        tasks: dict[tuple[str, str], TaskID] = {}
+
+        def step(system: str, obj: str, pages: int, records: int) -> None:
+            if (system, obj) not in tasks:
+                tasks[(system, obj)] = p.add_task(f"{system} {obj}", total=None, n="")
+            p.update(tasks[(system, obj)], n=f"{pages} pages, {records} records")
+
+        yield step
 
 
 @app.command()

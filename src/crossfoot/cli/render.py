@@ -80,6 +80,13 @@ def print_run(console: Console, result: RunResult, out_dir: Path | None) -> None
             f"{d.inferred}, the definitions say {d.defined}; {result.currency} {money(d.moved)} "
             "is in other periods."
         )
+    pending = result.milestones_pending
+    if pending is not None and pending.num_rows:
+        console.print(
+            f"{pending.num_rows} milestone(s) of booked deals have no event date yet: "
+            "their revenue stays deferred"
+            + (f" (see {out_dir / 'milestones_pending.csv'})" if out_dir else "")
+        )
     rejected = result.rejects.num_rows
     console.print(
         f"{result.exceptions.num_rows} exceptions, {rejected} rejected input rows"

@@ -15,6 +15,7 @@ from crossfoot.diagnostic.findings import (
     BRIDGE_COLUMNS,
     EXCEPTION_COLUMNS,
     MATCH_COLUMNS,
+    PENDING_MILESTONE_COLUMNS,
     REJECT_COLUMNS,
     DriftFinding,
     InputFile,
@@ -114,6 +115,16 @@ def collect(
         rejects=arrow(rejects.select(*REJECT_COLUMNS)),
         notes=notes,
         definition_drift=_drift(backend),
+        milestones_pending=arrow(_pending(backend, defs)),
+    )
+
+
+def _pending(backend: Backend, defs: Definitions) -> ir.Table:
+    p = backend.table("milestone_pending")
+    return p.select(
+        *PENDING_MILESTONE_COLUMNS[:4],
+        amount=from_cents(p.cents),
+        currency=ibis.literal(defs.reporting.currency),
     )
 
 

@@ -32,6 +32,8 @@ EXCEPTION_COLUMNS = (
     "suggested_fix",
 )
 BRIDGE_COLUMNS = ("period", "step", "kind", "amount", "currency")
+#: milestones of booked deals whose event has no date yet (their revenue stays deferred)
+PENDING_MILESTONE_COLUMNS = ("deal_id", "line_id", "product_line", "event", "amount", "currency")
 MATCH_COLUMNS = ("crm_object", "crm_record_id", "erp_object", "erp_record_id", "method", "score")
 REJECT_COLUMNS = (
     "source_system",
@@ -94,3 +96,4 @@ class RunResult:
     rejects: pa.Table  # REJECT_COLUMNS
     notes: tuple[str, ...] = field(default_factory=tuple)
     definition_drift: tuple[DriftFinding, ...] = field(default_factory=tuple)
+    milestones_pending: pa.Table | None = None  # PENDING_MILESTONE_COLUMNS

@@ -32,7 +32,16 @@ def _steps(backend: Backend, defs: Definitions, as_of_period: str) -> ir.Table:
     )
     lv = lv.mutate(close_period=period_of(lv.close_date, defs))
     wnb = lv.filter(lv.stage_class == "won_not_booked")
+    # a deal changed after its close is booked at its amount then, and the change when it happened
+    mods = backend.table("deal_mod")
+    mods = mods.select(
+        m_deal="deal_id", m_line="line_id", delta=mods.alloc_cents - mods.before_cents,
+        change_period=period_of(mods.changed_on, defs),
+    )  # fmt: skip
     won = lv.filter(lv.stage_class == "won")
+    won = won.left_join(mods, [won.deal_id == mods.m_deal, won.line_id == mods.m_line])
+    won = won.mutate(at_close=won.alloc_cents - won.delta.fill_null(0))
+    changed = won.filter(won.delta.notnull())
 
     exp = backend.table("expected").join(dv.select("deal_id", "close_date"), "deal_id")
     exp = exp.mutate(period=period_of(exp.date, defs), close_period=period_of(exp.close_date, defs))
@@ -43,11 +52,14 @@ def _steps(backend: Backend, defs: Definitions, as_of_period: str) -> ir.Table:
     rev = backend.table("revenue_value")
 
     parts = [
-        _step(lv, lv.close_period, "crm_bookings", lv.alloc_cents),
+        _step(wnb, wnb.close_period, "crm_bookings", wnb.alloc_cents),
+        _step(won, won.close_period, "crm_bookings", won.at_close),
+        _step(changed, changed.change_period, "crm_bookings", changed.delta),
         _step(wnb, wnb.close_period, "won_not_booked", -wnb.alloc_cents),
         # deferred(p) = recognized in p from p's bookings − p's bookings
         _step(same, same.period, "deferred", same.cents),
-        _step(won, won.close_period, "deferred", -won.alloc_cents),
+        _step(won, won.close_period, "deferred", -won.at_close),
+        _step(changed, changed.change_period, "deferred", -changed.delta),
         _step(other, other.period, "recognized_from_prior", other.cents),
         _step(causes, causes.period, causes.cause, causes.cents),
         _step(rev, period_of(rev.date, defs), "erp_revenue", rev.rc_cents),

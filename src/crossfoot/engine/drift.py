@@ -38,6 +38,9 @@ CANDIDATES: dict[str, tuple[str, str]] = {
 }
 
 ORDER = {name: i for i, name in enumerate(CANDIDATES)}
+#: clean deals per product line the candidate rules are fitted on: enough to tell the rules
+#: apart, and it keeps the fit's cost flat as the company grows
+SAMPLE_DEALS = 2_000
 
 
 def defined_candidate(defs: Definitions) -> dict[str, str]:
@@ -51,13 +54,15 @@ def defined_candidate(defs: Definitions) -> dict[str, str]:
     return out
 
 
-def _candidate_schedules(lines: ir.Table, defs: Definitions) -> ir.Table:
-    """Every line scheduled under every candidate: candidate, deal_id, product_line, period, cents."""
+def _candidate_schedules(
+    lines: ir.Table, defs: Definitions, candidates: dict[str, tuple[str, str]] = CANDIDATES
+) -> ir.Table:
+    """Lines scheduled under each candidate: candidate, deal_id, product_line, period, cents."""
     cal = Calendar.of(defs.reporting)
     keys = ("candidate", "deal_id", "line_id", "product_line", "rule")
     variants = [
         lines.mutate(candidate=ibis.literal(name), rule=ibis.literal(r), convention=ibis.literal(c))
-        for name, (r, c) in CANDIDATES.items()
+        for name, (r, c) in candidates.items()
     ]
     s = schedules(ibis.union(*variants), cal, keys)
     s = s.mutate(period=period_of(s.date, defs))
@@ -76,25 +81,24 @@ def definition_drift(backend: Backend, defs: Definitions, as_of_period: str) -> 
         (residual_cause(facts) == "unexplained") & facts.has_docs & ~facts.cm_layer
         & ~facts.fx_flag & ~facts.deal_id.isin(dup.deal_id)
     ).select("deal_id")  # fmt: skip
-    cand = backend.run_stage("drift_candidate", _candidate_schedules(lines, defs))
-    cand = cand.filter(cand.period <= as_of_period)
-
     rev = backend.table("revenue_value")
     rev = rev.mutate(period=period_of(rev.date, defs))
     first_period = rev.period.min().as_scalar()
-    erp = (
-        rev.filter(rev.deal_id.notnull() & (rev.period <= as_of_period))
-        .semi_join(clean, "deal_id")
-        .group_by(["deal_id", "product_line", "period"])
-        .aggregate(erp=lambda t: t.rc_cents.sum())
-    )
     # deals that closed before the ERP's first period would look like drift: leave them out
     closed = facts.select("deal_id", "close_period").filter(
         lambda t: t.close_period >= first_period
     )
+    fitted = _sample(lines.semi_join(clean, "deal_id").semi_join(closed, "deal_id"))
+    mine = backend.run_stage("drift_candidate", _candidate_schedules(fitted, defs))
+    mine = mine.filter(mine.period <= as_of_period)
+    erp = (
+        rev.filter(rev.deal_id.notnull() & (rev.period <= as_of_period))
+        .semi_join(fitted, "deal_id")
+        .group_by(["deal_id", "product_line", "period"])
+        .aggregate(erp=lambda t: t.rc_cents.sum())
+    )
     names = ibis.memtable({"candidate": list(CANDIDATES)})
-    erp_c = erp.semi_join(closed, "deal_id").cross_join(names)
-    mine = cand.semi_join(clean, "deal_id").semi_join(closed, "deal_id")
+    erp_c = erp.cross_join(names)
     keys = ["candidate", "deal_id", "product_line", "period"]
     both = erp_c.outer_join(mine, keys)
     diff = (ibis.coalesce(both.erp, 0) - ibis.coalesce(both.cents, 0)).abs().name("diff")
@@ -110,11 +114,21 @@ def definition_drift(backend: Backend, defs: Definitions, as_of_period: str) -> 
             deals=lambda t: t.deal_id.nunique(), score_cents=lambda t: t.diff.sum()
         ),
     )
-    _drift(backend, defs, fit, cand, as_of_period)
+    _drift(backend, defs, fit, lines, as_of_period)
+
+
+def _sample(lines: ir.Table) -> ir.Table:
+    """At most SAMPLE_DEALS deals per product line (the first by id: the same on every backend)."""
+    deals = lines.select("product_line", "deal_id").distinct()
+    ranked = deals.mutate(
+        n=ibis.row_number().over(group_by=deals.product_line, order_by=deals.deal_id)
+    )
+    chosen = ranked.filter(ranked.n < SAMPLE_DEALS).select("product_line", "deal_id")
+    return lines.semi_join(chosen, ["product_line", "deal_id"])
 
 
 def _drift(
-    backend: Backend, defs: Definitions, fit: ir.Table, cand: ir.Table, as_of_period: str
+    backend: Backend, defs: Definitions, fit: ir.Table, lines: ir.Table, as_of_period: str
 ) -> None:
     defined = defined_candidate(defs)
     tol = int(defs.tolerances.amount_abs * 100)
@@ -146,6 +160,14 @@ def _drift(
         },
         schema={"product_line": "string", "defined": "string", "inferred": "string"},
     )
+    # only the two rules of each drifting line, over every booked deal of it
+    drifting = {c: CANDIDATES[c] for _, d, i in pairs for c in (d, i)} or dict(
+        list(CANDIDATES.items())[:1]
+    )
+    cand = _candidate_schedules(
+        lines.filter(lines.product_line.isin([p for p, _, _ in pairs] or [""])), defs, drifting
+    )
+    cand = cand.filter(cand.period <= as_of_period)
     inferred = cand.join(
         chosen, [cand.product_line == chosen.product_line, cand.candidate == chosen.inferred]
     )

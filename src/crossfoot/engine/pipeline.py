@@ -23,8 +23,10 @@ from crossfoot.engine.exceptions import build_exceptions
 from crossfoot.engine.fx import rate_ranges
 from crossfoot.engine.match_accounts import match_accounts
 from crossfoot.engine.match_deals import match_deals
+from crossfoot.engine.milestones import milestone_pending
+from crossfoot.engine.modifications import deal_modifications
 from crossfoot.engine.periods import period_of
-from crossfoot.engine.schedule import deal_values, expected_revenue
+from crossfoot.engine.schedule import booked_lines, deal_values, expected_revenue
 
 Step = tuple[str, Callable[[Backend, Definitions], object]]
 
@@ -35,6 +37,9 @@ def _fx(backend: Backend, defs: Definitions) -> None:
 
 def _expected(backend: Backend, defs: Definitions) -> None:
     backend.run_stage("expected", expected_revenue(backend, defs))
+    backend.run_stage(
+        "milestone_pending", milestone_pending(backend, defs, booked_lines(backend, defs))
+    )
 
 
 STEPS: tuple[Step, ...] = (
@@ -45,6 +50,7 @@ STEPS: tuple[Step, ...] = (
     ("document values", doc_values),
     ("revenue values", revenue_values),
     ("line allocation", line_values),
+    ("deal changes", lambda b, d: b.run_stage("deal_mod", deal_modifications(b, d))),
     ("expected revenue", _expected),
     ("deal documents", lambda b, d: deal_roots(b)),
     ("deal facts", deal_facts),
@@ -64,7 +70,11 @@ def as_of_period(backend: Backend, defs: Definitions) -> str:
 
 #: what ``reconcile`` reports to ``progress``, in order
 STAGE_LABELS = (
-    *(label for label, _ in STEPS), "definition drift", "causes", "bridge", "exceptions"
+    *(label for label, _ in STEPS),
+    "definition drift",
+    "causes",
+    "bridge",
+    "exceptions",
 )
 
 

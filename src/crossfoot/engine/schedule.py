@@ -14,9 +14,11 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
-from crossfoot.config import Definitions, PointInTime, Ratable
+from crossfoot.config import Definitions, Milestones, PointInTime, Ratable
 from crossfoot.engine.backend import Backend
 from crossfoot.engine.fx import require_rates, with_conversion_rate
+from crossfoot.engine.milestones import milestone_schedule
+from crossfoot.engine.modifications import modified_schedule
 from crossfoot.engine.money import convert_cents, to_cents
 from crossfoot.engine.periods import Calendar
 from crossfoot.engine.ratable import ratable_schedule
@@ -64,7 +66,9 @@ def rule_columns(t: ir.Table, defs: Definitions) -> ir.Table:
     conventions: dict[str, str] = {}
     terms: dict[str, int] = {}
     for name, rule in defs.product_lines.items():
-        if isinstance(rule, PointInTime):
+        if isinstance(rule, Milestones):
+            kinds[name] = "milestones"
+        elif isinstance(rule, PointInTime):
             kinds[name] = f"at_{rule.at}"
         elif isinstance(rule, Ratable):
             kinds[name] = "ratable"
@@ -131,4 +135,21 @@ def schedules(lv: ir.Table, cal: Calendar, keys: Sequence[str] = SCHEDULE_KEYS) 
 
 
 def expected_revenue(backend: Backend, defs: Definitions) -> ir.Table:
-    return schedules(booked_lines(backend, defs), Calendar.of(defs.reporting))
+    lines = booked_lines(backend, defs)
+    cal = Calendar.of(defs.reporting)
+    mods = backend.table("deal_mod")
+    key = ["deal_id", "line_id"]
+    # lines of deals changed after their close are scheduled in engine/modifications.py
+    plain = lines.anti_join(mods, key)
+    changed = lines.join(mods.select(*key, "before_cents"), key)
+    changed_point = changed.filter(changed.rule.isin(["at_close", "at_delivery"]))
+    parts = [
+        schedules(plain, cal),
+        schedules(
+            changed_point.mutate(alloc_cents=changed_point.before_cents).drop("before_cents"), cal
+        ),
+        modified_schedule(lines, mods, cal, SCHEDULE_KEYS),
+    ]
+    if any(isinstance(r, Milestones) for r in defs.product_lines.values()):
+        parts.append(milestone_schedule(backend, defs, lines, SCHEDULE_KEYS))
+    return ibis.union(*parts)

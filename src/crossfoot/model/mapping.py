@@ -77,6 +77,8 @@ SALESFORCE = SystemMap(
             core=True,
         ),
         ObjectSpec("OpportunityLineItem", ("Id", "OpportunityId", "TotalPrice")),
+        # one row per change of an opportunity's stage, amount or close date
+        ObjectSpec("OpportunityHistory", ("OpportunityId", "Amount", "CreatedDate")),
     ),
     relations={
         "Opportunity": {"User": ("OwnerId", "Id"), "Account": ("AccountId", "Id")},
@@ -147,6 +149,16 @@ SALESFORCE = SystemMap(
                 F("_deal", ("Opportunity.Id",)),
             ),
             ("line_id",),
+        ),
+        TableMap(
+            "_opportunity_history",
+            "OpportunityHistory",
+            (
+                F("id", ("OpportunityHistory.Id",), "id"),
+                F("deal_id", ("OpportunityHistory.OpportunityId",), "id", True),
+                F("amount", ("OpportunityHistory.Amount",), "money"),
+                F("created", ("OpportunityHistory.CreatedDate",), "datetime", True),
+            ),
         ),
     ),
 )

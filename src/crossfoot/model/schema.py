@@ -142,6 +142,24 @@ REJECTS = ibis.schema(
     }
 )
 
+#: changes to a deal after its close (SPEC §4; IFRS 15.18-21): the contract's amount (deal
+#: currency) and service end before and after; a null end means the term did not change
+DEAL_CHANGE = _schema(
+    {
+        "deal_id": "string",
+        "changed_on": "date",
+        "amount_before": MONEY,
+        "amount_after": MONEY,
+        "end_before": "date",
+        "end_after": "date",
+    }
+)
+
+#: milestone dates (rule ``milestones``): ``side`` crm keys them by deal_id, erp by doc_id
+MILESTONE_EVENT = _schema(
+    {"side": "string", "record_id": "string", "event": "string", "date": "date"}
+)
+
 CANONICAL: dict[str, ibis.Schema] = {
     "account": ACCOUNT,
     "deal": DEAL,
@@ -151,6 +169,8 @@ CANONICAL: dict[str, ibis.Schema] = {
     "document_line": DOCUMENT_LINE,
     "revenue": REVENUE,
     "fx_rate": FX_RATE,
+    "milestone_event": MILESTONE_EVENT,
+    "deal_change": DEAL_CHANGE,
 }
 
 DOC_TYPES = ("order", "invoice", "credit_memo")

@@ -40,3 +40,7 @@ def render_matches(view: RunView) -> bytes:
 
 def render_rejects(view: RunView) -> bytes:
     return render_rows(view.rejects)
+
+
+def render_milestones_pending(view: RunView) -> bytes:
+    return render_rows(view.milestones_pending)

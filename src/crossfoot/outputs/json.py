@@ -8,9 +8,10 @@ a fixed, meaningful order (not sorted), so two runs on the same data diff clean.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
-from crossfoot.outputs.safe import format_money, utc_iso
+from crossfoot.outputs.safe import Cell, format_money, utc_iso
 from crossfoot.outputs.view import TOTAL_STEPS, RunView
 
 SCHEMA_VERSION = 1
@@ -89,8 +90,17 @@ def summary(view: RunView) -> dict[str, Any]:
             }
             for d in run.definition_drift
         ],
+        "milestones_pending": {
+            "lines": len(view.milestones_pending.rows),
+            "amount": format_money(_total(view.milestones_pending.records(), "amount")),
+        },
         "notes": list(run.notes),
     }
+
+
+def _total(records: list[dict[str, Cell]], column: str) -> Decimal:
+    amounts = [v for r in records if isinstance(v := r[column], Decimal)]
+    return sum(amounts, Decimal(0))
 
 
 def render_summary(view: RunView) -> bytes:

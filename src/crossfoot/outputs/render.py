@@ -28,6 +28,7 @@ RENDERERS: tuple[tuple[str, Renderer], ...] = (
     ("bridge_by_product_line.csv", csv.render_bridge_by_product_line),
     ("matches.csv", csv.render_matches),
     ("rejects.csv", csv.render_rejects),
+    ("milestones_pending.csv", csv.render_milestones_pending),
     ("exceptions.xlsx", xlsx.render_workbook),
     ("report.html", html.render_report),
 )

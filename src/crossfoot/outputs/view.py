@@ -17,6 +17,7 @@ from crossfoot.diagnostic.findings import (
     BRIDGE_COLUMNS,
     EXCEPTION_COLUMNS,
     MATCH_COLUMNS,
+    PENDING_MILESTONE_COLUMNS,
     REJECT_COLUMNS,
     RunResult,
 )
@@ -125,6 +126,7 @@ class RunView:
     matches: Rows
     rejects: Rows
     causes: tuple[CauseTotal, ...]  # every cause, in CAUSES order
+    milestones_pending: Rows
 
     @property
     def step_kinds(self) -> tuple[tuple[str, str], ...]:
@@ -171,6 +173,11 @@ def build_view(result: RunResult) -> RunView:
         matches=_rows(result.matches, "matches", MATCH_COLUMNS, None),
         rejects=_rows(result.rejects, "rejects", REJECT_COLUMNS, None),
         causes=_cause_totals(exceptions, result.exception_effects),
+        milestones_pending=(
+            Rows(PENDING_MILESTONE_COLUMNS, ())
+            if result.milestones_pending is None
+            else _rows(result.milestones_pending, "milestones_pending", PENDING_MILESTONE_COLUMNS, None)
+        ),
     )
 
 

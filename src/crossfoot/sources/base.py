@@ -13,19 +13,19 @@ import logging
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 import ibis.expr.datatypes as dt
 
-from crossfoot.config import Definitions
+from crossfoot.config import Definitions, mapped_table
 from crossfoot.diagnostic.findings import InputFile
 from crossfoot.engine.backend import DuckDBBackend
 from crossfoot.errors import ConfigError, InputError, SchemaError, StageError
 from crossfoot.model import load as typed
 from crossfoot.model.load import Check, Field, LoadSpec, lit, q
-from crossfoot.model.mapping import ObjectSpec, SystemMap, TableMap
+from crossfoot.model.mapping import FieldMap, ObjectSpec, SystemMap, TableMap
 from crossfoot.model.schema import CANONICAL, REJECTS
 from crossfoot.sources.files import RawFile, RawTable, read_csv
 from crossfoot.sources.pages import JsonStyle, read_json_pages
@@ -78,9 +78,13 @@ class LoadContext:
         return Path(os.path.relpath(path.resolve(), self.defs.base_dir)).as_posix()
 
     def folder(self, setting: str, key: str) -> Path:
-        if setting == "api":
-            message = "reading from the API is not supported yet: export the objects to a folder"
-            raise InputError(message, location=key)
+        if setting == "api":  # pages stored by `crossfoot pull` (docs/pull.md)
+            system = self.defs.crm.system if key.startswith("crm") else self.defs.erp.system
+            path = self.defs.pulled(system)
+            if not path.is_dir():
+                message = f"{key} is api but nothing was pulled yet: run crossfoot pull first"
+                raise InputError(message, location=key)
+            return path
         path = self.defs.path(setting)
         if not path.is_dir():
             raise InputError(f"{setting!r} is not a folder ({path})", location=key)
@@ -254,13 +258,44 @@ class LoadContext:
         """
         out = {}
         for tmap in smap.tables:
-            configured = {k: v for k, v in fields.items() if mappable.get(k) == tmap.table}
+            configured = {
+                k: v for k, v in fields.items() if mapped_table(k, dict(mappable)) == tmap.table
+            }
+            events = {
+                k: f"_event_{k.removeprefix('event.')}"
+                for k in configured
+                if k.startswith("event.")
+            }
+            if events:  # milestone dates ride along as helper columns of the staged table
+                tmap = replace(
+                    tmap, fields=(*tmap.fields, *(FieldMap(c, (), "date") for c in events.values()))
+                )
+                configured = {events.get(k, k): v for k, v in configured.items()}
             spec = self.spec(smap, tmap, configured, config_key, checks.get(tmap.table, ()),
                              (duplicates or {}).get(tmap.table))  # fmt: skip
             if extend and tmap.table in extend and spec.source:
                 spec = extend[tmap.table](spec)
             out[tmap.table] = self.stage(spec, tmap.table, date_setting)
+            if events:
+                self._stage_events(smap.system, out[tmap.table], tmap.table, events)
         return out
+
+    def _stage_events(
+        self, system: str, staged: str, table: str, events: Mapping[str, str]
+    ) -> None:
+        """Append the staged rows' milestone dates to ``milestone_event``."""
+        side, key = ("crm", "deal_id") if table == "deal" else ("erp", "doc_id")
+        selects = " UNION ALL ".join(
+            f"SELECT {lit(side)} AS side, {q(key)} AS record_id, "
+            f"{lit(k.removeprefix('event.'))} AS event, {q(col)} AS date, "
+            f"source_file, source_line FROM {q(staged)} WHERE {q(col)} IS NOT NULL"
+            for k, col in events.items()
+        )
+        select = f"SELECT *, {lit(system)} AS source_system FROM ({selects})"
+        if "milestone_event" in self.written:  # the CRM's, now the ERP's
+            self.sql(f"INSERT INTO milestone_event BY NAME {select}")
+        else:
+            self.write("milestone_event", select, system)
 
     # ------------------------------------------------------------ writing
 

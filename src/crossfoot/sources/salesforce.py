@@ -47,3 +47,17 @@ class Salesforce:
             self.system,
         )
         ctx.write("deal_line", f"SELECT * FROM {stg['deal_line']}", self.system)
+        ctx.write("deal_change", _amount_changes(stg["_opportunity_history"], stg["deal"]), self.system)
+
+
+def _amount_changes(history: str, deal: str) -> str:
+    """Amount changes after the close, from OpportunityHistory (the term is not in it)."""
+    return f"""
+        SELECT h.deal_id, h.changed_on, h.before AS amount_before, h.amount AS amount_after,
+               NULL AS end_before, NULL AS end_after, h.source_file, h.source_line
+        FROM (SELECT *, CAST(created AS DATE) AS changed_on,
+                     lag(amount) OVER (PARTITION BY deal_id ORDER BY created, source_line) AS before
+              FROM {history} WHERE amount IS NOT NULL) h
+        JOIN {deal} d USING (deal_id)
+        WHERE h.changed_on > d.close_date AND h.before IS DISTINCT FROM h.amount
+          AND h.before IS NOT NULL"""

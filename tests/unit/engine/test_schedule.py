@@ -144,3 +144,11 @@ def test_month30_gives_february_a_whole_month() -> None:
           "convention": "month30"}]
     )  # fmt: skip
     assert [r["cents"] for r in rows] == [10_000, 10_000, 10_000]
+
+
+def test_daily_example_of_the_docs() -> None:
+    # docs/definitions.md: 1,000 from 2017-01-07 under daily is 68.49 (25/365), ..., 16.46
+    rows = schedule([{"start": date(2017, 1, 7), "end": date(2018, 1, 6), "cents": 100_000}])
+    cents = [r["cents"] for r in rows]
+    assert cents[0] == 6_849 and cents[1] == 7_671 and cents[-1] == 1_646
+    assert max(cents[1:-1]) == 8_493 and sum(cents) == 100_000

@@ -30,7 +30,8 @@ def test_top_level_keys_in_order(written: dict[str, Path]) -> None:
     assert list(load(written)) == [
         "schema_version", "tool", "company", "currency", "period_kind", "periods",
         "definitions_hash", "crm_system", "erp_system", "started_at", "finished_at",
-        "inputs", "totals_by_period", "causes", "exceptions", "rejects", "bridge", "definition_drift", "notes",
+        "inputs", "totals_by_period", "causes", "exceptions", "rejects", "bridge",
+        "definition_drift", "milestones_pending", "notes",
     ]  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from crossfoot.outputs import OUTPUT_FILES, write_outputs
 
 EXPECTED = {
     "summary.json", "exceptions.csv", "bridge.csv", "bridge_by_product_line.csv",
-    "matches.csv", "rejects.csv", "exceptions.xlsx", "report.html",
+    "matches.csv", "rejects.csv", "milestones_pending.csv", "exceptions.xlsx", "report.html",
 }  # fmt: skip
 
 

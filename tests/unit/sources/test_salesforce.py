@@ -283,3 +283,22 @@ def test_json_numbers_keep_their_exact_value(build):
     }
     (reject,) = loaded.rejects()
     assert (reject["source_line"], reject["reason"]) == (4, "field 'Amount': 'NaN' is not a number")
+
+
+def test_opportunity_history_gives_the_amount_changes_after_the_close(build):
+    # OpportunityHistory: one row per change of stage, amount or close date
+    history = (
+        "Id,OpportunityId,StageName,Amount,CreatedDate\n"
+        "008A,006A,Negotiation,1000.00,2026-03-01T09:00:00.000+0000\n"  # before the close
+        "008B,006A,Closed Won,1234.56,2026-03-31T12:00:00.000+0000\n"
+        "008C,006A,Closed Won,1234.56,2026-04-20T12:00:00.000+0000\n"  # a stage-only change
+        "008D,006A,Closed Won,1100.00,2026-05-10T08:00:00.000Z\n"  # a credit reflected
+        "008E,006B,Closed Won,,2026-06-01T08:00:00.000Z\n"  # no amount: not a change
+    )
+    loaded = build(sf={**DATA_LOADER, "OpportunityHistory.csv": history}, crm={"fields": FIELDS})
+    (change,) = loaded.rows("deal_change")
+    assert (change["deal_id"], change["changed_on"]) == ("006A", date(2026, 5, 10))
+    assert (change["amount_before"], change["amount_after"]) == (
+        Decimal("1234.56"), Decimal("1100.00")
+    )  # fmt: skip
+    assert change["end_after"] is None and change["source_line"] == 5
