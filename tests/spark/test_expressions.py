@@ -162,7 +162,8 @@ def test_canonical_tables_reach_spark_unchanged(spark: Any, tmp_path: Path, stag
             got = on_spark.to_arrow(on_spark.table(name).order_by(["source_file", "source_line"]))
             assert got.schema == want.schema == schema.to_pyarrow(), name
             assert got.equals(want), name
-            assert want.num_rows > 0 or name == "fx_rate", name
+            if name in ("account", "deal", "deal_line", "customer", "document", "revenue"):
+                assert want.num_rows > 0, name  # not a comparison of empty tables
         # the staged Parquet files are gone once Spark holds the data
         assert not staged or list((tmp_path / "staging").iterdir()) == []
     finally:
