@@ -6,6 +6,7 @@ name so that ``crossfoot.run`` is the function, not a module.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +21,13 @@ from crossfoot.diagnostic.findings import REJECT_COLUMNS, InputFile, RunResult
 from crossfoot.engine.backend import DuckDBBackend
 from crossfoot.engine.pipeline import STAGE_LABELS, reconcile
 from crossfoot.sources import load_sources
-from crossfoot.store import record_run, workspace_path
+from crossfoot.store import (
+    ensure_schema,
+    rows,
+    run_id,
+    transaction,
+    workspace_path,
+)
 
 Progress = Callable[[str], None]
 Engine = Literal["duckdb", "spark"]
@@ -49,43 +56,70 @@ def check(config: str | Path) -> CheckReport:
 
 
 def run(
-    config: str | Path,
+    config: str | Path | Definitions,
     out_dir: str | Path | None = None,
     *,
     workspace: str | Path | None = None,
     progress: Progress | None = None,
+    interface: str = "api",
     engine: Engine | None = None,
 ) -> RunResult:
-    """Load, reconcile and (when ``out_dir`` is given) write the outputs of one run.
+    """Load, reconcile, keep the run in the history and (when ``out_dir`` is given) write it.
+
+    All or nothing: the run holds the workspace lock (``BusyError`` if another
+    run has it), writes the store in one transaction and replaces ``out_dir``
+    only after that transaction committed (``ops/commit.py``).
 
     ``engine`` overrides the definitions' ``engine:``; with ``spark`` the readers
     still run here in DuckDB and the stages run on Spark (docs/spark.md).
     """
-    from crossfoot.outputs import write_outputs
+    from crossfoot.history.keep import keep_run
+    from crossfoot.ops.commit import check_out_dir, publish, recover, staged
+    from crossfoot.ops.lock import run_lock
 
     started = datetime.now(UTC)
-    defs = load_definitions(config)
+    defs = config if isinstance(config, Definitions) else load_definitions(config)
     store = Path(workspace) if workspace else workspace_path(defs)
-    backend = DuckDBBackend(store)
-    try:
-        if progress:
-            progress("reading inputs")
-        inputs = load_sources(defs, backend)
-        if (engine or defs.engine) == "spark":
-            result = _run_on_spark(backend, defs, inputs, started, progress)
-        else:
-            reconcile(backend, defs, progress)
-            if progress:
-                progress("collecting results")
-            result = collect(backend, defs, inputs, started, datetime.now(UTC))
-        if out_dir is not None:
-            if progress:
-                progress("writing outputs")
-            write_outputs(result, Path(out_dir))
-        record_run(backend, result)
-    finally:
-        backend.close()
+    out = Path(out_dir) if out_dir is not None else None
+    committed = False
+    with run_lock(store):
+        backend = DuckDBBackend(store)
+        try:
+            ensure_schema(backend)
+            if out is not None:
+                recover(out, lambda rid: _committed(backend, rid))
+                check_out_dir(out)
+            with transaction(backend):
+                if progress:
+                    progress("reading inputs")
+                inputs = load_sources(defs, backend)
+                if (engine or defs.engine) == "spark":
+                    result = _run_on_spark(backend, defs, inputs, started, progress)
+                else:
+                    reconcile(backend, defs, progress)
+                    if progress:
+                        progress("collecting results")
+                    result = collect(backend, defs, inputs, started, datetime.now(UTC))
+                rid = run_id(result)
+                if progress and out is not None:
+                    progress("writing outputs")
+                pending = staged(out, rid) if out is not None else None
+                result = keep_run(backend, result, pending=pending, out=out, interface=interface)
+            committed = True
+            if out is not None:
+                publish(out, rid)
+        except BaseException:
+            if out is not None and not committed and "rid" in locals():
+                shutil.rmtree(staged(out, rid), ignore_errors=True)
+            raise
+        finally:
+            backend.close()
     return result
+
+
+def _committed(backend: DuckDBBackend, rid: str) -> bool:
+    found = rows(backend, "select count(*) as n from run_history where run_id = ?", [rid])
+    return bool(found[0]["n"])
 
 
 def _run_on_spark(

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from crossfoot.calendars import week_year_starts
 from crossfoot.errors import ConfigError
+from crossfoot.ops.alert_config import Alerts
+from crossfoot.sync.config import Sync
 
 StageClass = Literal["open", "won", "won_not_booked", "lost"]
 DEFAULT_DELIVERED = ("Delivered", "Shipped", "Fulfilled", "Complete", "Completed")
@@ -134,9 +136,46 @@ def _check_api(api: dict[str, str]) -> dict[str, str]:
     return api
 
 
+class WarehouseSource(_Model):
+    """Tables a loader (Fivetran, Airbyte) landed in a warehouse, read in place (docs/systems/warehouse.md)."""
+
+    warehouse: Literal["duckdb", "parquet", "postgres"]
+    #: duckdb: the database file; parquet: the folder of tables (relative to the definitions file)
+    path: str | None = None
+    #: postgres: the environment variable holding the connection string (never the DSN itself)
+    dsn_env: str | None = None
+    #: the schema the loader wrote (duckdb, postgres); default: the system's name
+    schema_name: str | None = Field(default=None, alias="schema")
+    loader: Literal["fivetran", "airbyte"] = "fivetran"
+    #: object -> table, for tables not named as the loader names them (Opportunity: opp_v)
+    tables: dict[str, str] = Field(default_factory=dict)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _where(self) -> WarehouseSource:
+        if self.warehouse == "postgres":
+            if not self.dsn_env or self.path:
+                raise ValueError("warehouse: postgres needs dsn_env (the environment variable "
+                                 "holding the connection string) and no path")  # fmt: skip
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.dsn_env):
+                raise ValueError(f"dsn_env: {self.dsn_env!r} is not an environment variable name")
+        elif not self.path or self.dsn_env:
+            what = "database file" if self.warehouse == "duckdb" else "folder of tables"
+            raise ValueError(f"warehouse: {self.warehouse} needs path (the {what}) and no dsn_env")
+        if self.warehouse == "parquet" and self.schema_name:
+            raise ValueError("warehouse: parquet has no schema: path is the folder of the tables")
+        return self
+
+
+#: systems whose warehouse tables crossfoot reads (the loaders' schemas it knows)
+WAREHOUSE_SYSTEMS = ("salesforce", "hubspot", "netsuite")
+
+
 class _System(_Model):
-    source: str = Field(
-        description="a folder of exports, relative to the definitions file, or api (crossfoot pull)"
+    source: str | WarehouseSource = Field(
+        description="a folder of exports, relative to the definitions file, api (crossfoot pull) "
+        "or warehouse tables"
     )
     fields: dict[str, str] = Field(default_factory=dict)
     #: for source: api, environment variable names (``*_env``) and non-secret settings
@@ -163,6 +202,19 @@ class _System(_Model):
             v = {k: str(x).lower() if isinstance(x, bool) else str(x) for k, x in v.items()}
             return _check_api(v)
         return v
+
+    @model_validator(mode="after")
+    def _warehouse_system(self) -> _System:
+        system = getattr(self, "system", "")
+        if isinstance(self.source, WarehouseSource) and system not in WAREHOUSE_SYSTEMS:
+            raise ValueError(f"source: warehouse tables are read for {', '.join(WAREHOUSE_SYSTEMS)}, "
+                             f"not {system}: export its objects to a folder")  # fmt: skip
+        if isinstance(self.source, WarehouseSource) and self.source.loader == "airbyte" and (
+            system != "salesforce"
+        ):
+            raise ValueError(f"source: loader airbyte is read for salesforce only; {system}'s "
+                             "tables are read as Fivetran lands them")  # fmt: skip
+        return self
 
 
 def _check_fields(fields: dict[str, str], mappable: dict[str, str]) -> dict[str, str]:
@@ -362,6 +414,10 @@ class Definitions(_Model):
     allocation: Allocation = Allocation()
     delivered_values: tuple[str, ...] = DEFAULT_DELIVERED
     tolerances: Tolerances = Tolerances()
+    #: thresholds and channels of ``crossfoot watch`` (docs/operations.md)
+    alerts: Alerts = Alerts()
+    #: field ownership and the CRM target of ``crossfoot sync`` (docs/operations.md)
+    sync: Sync = Sync()
     #: where the engine runs: duckdb (in process) or spark (docs/spark.md)
     engine: Literal["duckdb", "spark"] = "duckdb"
     spark: Spark = Spark()

@@ -11,6 +11,7 @@
       SchemaError                       exit 1  a canonical table lacks a column (a bug)
       StageError                        exit 1  an engine stage failed: stage, backend, SQL
       OutputError                       exit 2  an output could not be written: path
+      BusyError                         exit 2  another run holds the workspace lock
 
 Rows that cannot be read are not errors: they go to the rejects table. An error
 stops the run, so every error names where it happened (``location``) and what
@@ -73,5 +74,11 @@ class StageError(CrossfootError):
 
 class OutputError(CrossfootError):
     """An output file could not be written."""
+
+    exit_code = 2
+
+
+class BusyError(CrossfootError):
+    """Another crossfoot run holds the workspace's lock: runs never overlap."""
 
     exit_code = 2

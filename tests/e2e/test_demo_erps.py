@@ -9,9 +9,24 @@ revenue schedules). What changes by construction:
 - Business Central's API has no document exchange rate, so every document is
   converted with the rates file and ``fx_difference`` (a rate keyed in the ERP
   that differs from the rates file) cannot occur: none is found;
-- QuickBooks Online and Xero have no sales orders: deals are booked by their
-  invoices, while the labels name the NetSuite-style sales orders, so the
-  order-based causes are not yet found as labelled (strict xfail below).
+- QuickBooks Online and Xero have no sales orders: a deal is booked by its invoices
+  (SPEC §6), the labels name those invoices and a sync that ran twice wrote a second
+  invoice (``demo/invoice_only.py``). Four causes cannot be told apart there, and
+  stay in ``NOT_FOUND`` (their precision is asserted where it holds):
+
+  * ``missing_in_erp`` / ``missing_in_crm``: a deal billed in instalments
+    (subscriptions, quarterly) without the cross-system id has no document whose
+    amount is the deal's, so no rule can match it: the deal looks missing in the ERP
+    and each invoice missing in the CRM. And a won deal whose goods are billed on
+    delivery has no document until then, whether the sync missed it or not: the
+    engine waits (no ``missing_in_erp`` while the CRM says not delivered), so the
+    labelled ones among them are not found;
+  * ``stale_delivery_status``: the reverse case (CRM says delivered, nothing shipped)
+    leaves no trace in an ERP that only invoices what shipped: it is reported as
+    ``missing_in_erp``; the forward case is found;
+  * ``amount_mismatch``: while a deal is still being billed in instalments, the
+    invoices to date are not its booking, so an order total lower than the deal's
+    cannot be seen yet (the engine does not report one; the others are found).
 """
 
 from __future__ import annotations
@@ -31,13 +46,16 @@ from crossfoot.diagnostic.findings import RunResult
 
 pytestmark = pytest.mark.slow
 
-ORDER_BASED = {"missing_in_erp", "missing_in_crm", "duplicate_in_erp", "amount_mismatch",
-               "erp_adjustment_not_in_crm", "sync_timing_gap", "stale_delivery_status"}  # fmt: skip
+BY_INVOICE = {"missing_in_erp", "missing_in_crm", "amount_mismatch", "stale_delivery_status"}
 NOT_FOUND = {
-    "quickbooks": ORDER_BASED,
-    "xero": ORDER_BASED | {"fx_difference"},
+    "quickbooks": BY_INVOICE,
+    "xero": BY_INVOICE,
     "business_central": {"fx_difference"},
 }
+#: in ERPs without orders, what is found of these is right (the rest cannot be seen)
+PRECISE = {"amount_mismatch", "stale_delivery_status", "missing_in_crm"}
+#: ... and so much of each is found (seed 7)
+RECALL_AT_LEAST = {"missing_in_crm": 1.0, "stale_delivery_status": 0.7, "amount_mismatch": 0.55}
 
 
 @pytest.fixture(scope="module", params=sorted(NOT_FOUND))
@@ -67,22 +85,28 @@ def _scores(result: RunResult, labels: list[dict[str, str]], cause: str) -> tupl
 def test_causes_found_where_the_erp_setup_has_them(erp_run, cause: str) -> None:
     erp, _, result, labels = erp_run
     if cause == "definition_drift":
-        # recognizing at the invoice date is itself drift from the definitions: hardware is
-        # invoiced when the deal closes (the rule says at delivery) and support is billed
-        # up front (the rule says ratable); subscriptions billed quarterly fit no rule
-        # Business Central invoices a deal when its goods ship: hardware as the rule says,
-        # and support with it, so its support revenue fits "at delivery"
+        # recognizing at the invoice date is itself drift from the definitions where the
+        # ERP dates the goods' delivery: Business Central (shipment date) and QuickBooks
+        # (the invoice line's ServiceDate) invoice a deal when its goods ship, hardware as
+        # the rule says, and support with it, so support revenue fits "at delivery".
+        # Xero holds no shipment date: delivered goods are expected at the close date
+        # (SPEC §6's last fallback) while Xero invoices them when they ship, so no rule
+        # fits hardware or support better by half, and no drift is reported.
+        # Subscriptions billed quarterly, still being billed, cannot show a rule yet.
         found = {(d.product_line, d.defined, d.inferred) for d in result.definition_drift}
-        hardware = ("Hardware", "point_in_time at delivery", "point_in_time at close")
-        if erp == "business_central":
-            assert found == {("Support", "ratable daily", "point_in_time at delivery")}
+        if erp == "xero":
+            assert found == set()
         else:
-            assert found == {("Support", "ratable daily", "point_in_time at close"), hardware}
+            assert found == {("Support", "ratable daily", "point_in_time at delivery")}
         return
     recall, precision = _scores(result, labels, cause)
     if cause in NOT_FOUND[erp]:
         met = recall >= 0.95 and precision >= 0.95
         assert not met, f"{erp}: {cause} is now found as labelled: take it out of NOT_FOUND"
+        if erp in ("quickbooks", "xero") and cause in PRECISE:
+            assert recall >= RECALL_AT_LEAST[cause], f"{erp} {cause}: {recall=}"
+            if cause != "missing_in_crm":  # unlinked instalment invoices are reported too
+                assert precision == 1.0, f"{erp} {cause}: {precision=}"
         return
     assert recall >= 0.95 and precision >= 0.95, f"{erp} {cause}: {recall=} {precision=}"
 
@@ -120,6 +144,7 @@ def test_every_erp_format_holds_the_same_documents(tmp_path: Path) -> None:
     from crossfoot.sources import load_sources
 
     totals = {}
+    duplicate_invoices: list[tuple[int, Decimal]] = []
     for erp in ("netsuite", *NOT_FOUND):
         company = generate(tmp_path / erp, seed=3, n_deals=150, erp=erp)
         backend = DuckDBBackend()
@@ -127,8 +152,22 @@ def test_every_erp_format_holds_the_same_documents(tmp_path: Path) -> None:
             load_sources(load_definitions(company.definitions), backend)
             query = "SELECT doc_type, count(*), sum(amount) FROM document GROUP BY 1 ORDER BY 1"
             totals[erp] = backend.sql(query).fetchall()
+            if erp == "xero":
+                ids = [i for x in company.labels if x.cause == "duplicate_in_erp"
+                       for i in x.erp_record_id.split(";") if i]  # fmt: skip
+                listed = ", ".join(f"'{i}'" for i in ids)
+                duplicate_invoices.append(backend.sql(
+                    f"SELECT count(*), sum(amount) FROM document WHERE doc_id IN ({listed})"
+                ).fetchone())  # fmt: skip
         finally:
             backend.close()
     billing = {erp: [t for t in rows if t[0] != "order"] for erp, rows in totals.items()}
-    assert billing["quickbooks"] == billing["xero"] == billing["netsuite"]
+    assert billing["quickbooks"] == billing["xero"]
+    # without orders, the sync that ran twice wrote a second invoice, not a second order
+    dups = duplicate_invoices[0]
+    netsuite = dict((t, (n, a)) for t, n, a in billing["netsuite"])
+    assert dict((t, (n, a)) for t, n, a in billing["xero"]) == {
+        **netsuite,
+        "invoice": (netsuite["invoice"][0] + dups[0], netsuite["invoice"][1] + dups[1]),
+    }
     assert totals["business_central"] == totals["netsuite"]  # with its sales orders

@@ -27,6 +27,7 @@ from rich.progress import (
 
 from crossfoot import __version__
 from crossfoot.cli.exit_codes import exit_code_for
+from crossfoot.cli.ops import register as _register_ops
 from crossfoot.cli.render import inputs_table, print_run
 from crossfoot.errors import CrossfootError
 
@@ -131,7 +132,7 @@ def run(
 
     with _progress() as progress:
         result = do_run(
-            config, out, workspace=workspace, progress=progress,
+            config, out, workspace=workspace, progress=progress, interface="cli",
             engine=engine.value if engine else None,
         )  # fmt: skip
     print_run(console, result, out)
@@ -224,6 +225,9 @@ def init(folder: Annotated[Path, typer.Argument(help="Folder for the new diagnos
     console.print(
         f"Next: put the exports in {folder / 'data'}, then: crossfoot check -c {folder / 'crossfoot.yaml'}"
     )
+
+
+_register_ops(app)  # history, diff, exceptions, watch (cli/ops.py)
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from crossfoot.causes import CAUSE_CODES
-from crossfoot.demo import inject
+from crossfoot.demo import inject, invoice_only
 from crossfoot.demo import schedule_oracle as oracle
 from crossfoot.demo.catalog import SUPPORT, FxRates
 from crossfoot.demo.erp_writers import ERP_WRITERS, ERPS, demo_definitions
@@ -123,6 +123,8 @@ def _generate(
     w.build_accounts(round(n_deals / 3))
     _deals(w, n_deals)
     _erp_only(w)
+    if erp in invoice_only.INVOICE_ONLY:
+        invoice_only.adapt(w)
     if erp == "netsuite":  # the ERPs without revenue schedules recognize at invoice
         _definition_drift(w)
     w.ledger.number()

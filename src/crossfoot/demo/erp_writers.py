@@ -93,14 +93,21 @@ def write_quickbooks(folder: Path, customers: list[Customer], txns: list[Txn]) -
         for c in customers
     ]  # fmt: skip
 
+    def shipped(t: Txn, x: TxnLine) -> date | None:
+        """Without orders, the invoice line carries the shipment date (its ServiceDate)."""
+        order = t.created_from if t.type == "CustInvc" else None
+        if x.ship or order is None or order.type != "SalesOrd":
+            return x.ship
+        return next((o.ship for o in order.items if o.item is x.item and o.ship), None)
+
     def line(t: Txn, x: TxnLine) -> dict[str, Any]:
         detail: dict[str, Any] = {"Qty": 1, "UnitPrice": _unsigned(t, x)}
         if x.item:
             detail["ItemRef"] = {"value": x.item.ns_ref, "name": x.item.code}
         if x.product_line:
             detail["ClassRef"] = {"value": CLASS_IDS[x.product_line], "name": x.product_line}
-        if x.ship:
-            detail["ServiceDate"] = x.ship.isoformat()
+        if ship := shipped(t, x):
+            detail["ServiceDate"] = ship.isoformat()
         return {"Id": x.ref, "Amount": _unsigned(t, x), "DetailType": "SalesItemLineDetail",
                 "SalesItemLineDetail": detail}  # fmt: skip
 

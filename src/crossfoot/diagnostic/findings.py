@@ -6,6 +6,7 @@ column contracts are SPEC §8 and listed here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -76,6 +77,27 @@ class DriftFinding:
     moved: Decimal  # revenue the two rules put in different periods, up to the as-of period
 
 
+#: an exception's lifecycle (crossfoot.history.lifecycle); the worklist's status column
+EXCEPTION_STATUSES = ("open", "acknowledged", "resolved", "reopened")
+
+
+@dataclass(frozen=True)
+class WorklistEntry:
+    """Where people left one exception: its lifecycle status, assignee and notes."""
+
+    status: str
+    assignee: str | None
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class Worklist:
+    """The lifecycle state written into ``exceptions.xlsx`` by run ``run_id``."""
+
+    run_id: str
+    entries: Mapping[str, WorklistEntry]
+
+
 @dataclass(frozen=True)
 class RunResult:
     version: str
@@ -97,3 +119,15 @@ class RunResult:
     notes: tuple[str, ...] = field(default_factory=tuple)
     definition_drift: tuple[DriftFinding, ...] = field(default_factory=tuple)
     milestones_pending: pa.Table | None = None  # PENDING_MILESTONE_COLUMNS
+    #: set by a run that keeps history (``api.run``): the worklist columns of exceptions.xlsx
+    worklist: Worklist | None = None
+
+
+@dataclass(frozen=True)
+class PlatformFinding:
+    """Where the finance system cannot carry a reporting dimension the pipeline needs (SPEC §9)."""
+
+    system: str  # the ERP (or CRM) the finding is about
+    dimension: str  # product_line, revenue_schedule, delivery_date, tracking
+    finding: str  # what the definitions and the data show
+    points_to: str  # the setting, mapping or plan that would carry it

@@ -37,7 +37,7 @@ RESIDUAL_ORDER = (
 
 def residual_cause(f: ir.Table) -> ir.StringValue:
     case = ibis.cases(
-        (~f.has_docs & (f.stage_class == "won"), "missing_in_erp"),
+        (~f.has_docs & (f.stage_class == "won") & ~f.awaiting_delivery, "missing_in_erp"),
         *((f[flag], cause) for flag, cause in RESIDUAL_ORDER),
         else_="unexplained",
     )

@@ -14,6 +14,7 @@ import ibis.expr.types as ir
 from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
 from crossfoot.engine.match_deals import within_tolerance_cents
+from crossfoot.engine.money import convert_cents
 from crossfoot.engine.periods import period_of
 from crossfoot.engine.portable import sorted_join
 from crossfoot.engine.schedule import rule_columns
@@ -34,12 +35,21 @@ def deal_roots(backend: Backend) -> ir.Table:
             roots.doc_id,
         ],
     )
-    ranked = roots.mutate(rank=rank, n_orders=n_orders)
+    # without orders, an invoice entered again (same date, amount and currency) is the
+    # duplicate: a sync that ran twice created it a second time
+    copy_no = ibis.row_number().over(
+        group_by=[roots.deal_id, roots.doc_type, roots.date, roots.cents, roots.currency],
+        order_by=[roots.created_at, roots.doc_id.length(), roots.doc_id],
+    )
+    ranked = roots.mutate(rank=rank, n_orders=n_orders, copy_no=copy_no)
     return backend.run_stage(
         "deal_roots",
         ranked.mutate(
-            is_duplicate=(ranked["rank"] > 0) & (ranked.doc_type == "order") & (ranked.n_orders > 1)
-        ),
+            is_duplicate=(
+                (ranked["rank"] > 0) & (ranked.doc_type == "order") & (ranked.n_orders > 1)
+            )
+            | ((ranked.n_orders == 0) & (ranked.doc_type == "invoice") & (ranked.copy_no > 0))
+        ).drop("copy_no"),
     )
 
 
@@ -124,10 +134,30 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
         .drop("deal_id_right")
     )
     erp_pl = _counted(erp_pairs, "erp_n")
-    shipped = (
-        lines.join(docs.filter(docs.deal_id.notnull()).select("doc_id", "deal_id"), "doc_id")
+    # the ERP shows delivery: a fulfilment date, or an invoice of point-in-time goods
+    # (SPEC §6) — what an ERP without orders or shipments (Xero) can show
+    deal_lines = rule_columns(
+        lines.join(
+            docs.filter(docs.deal_id.notnull()).select("doc_id", "deal_id", "doc_type"), "doc_id"
+        ),
+        defs,
+    )
+    shipped = deal_lines.group_by("deal_id").aggregate(
+        erp_shipped=lambda t: (
+            t.fulfilled_on.notnull() | ((t.doc_type == "invoice") & (t.rule == "at_delivery"))
+        ).any()
+    )
+    # an ERP without sales orders books a deal only as it bills it (SPEC §6)
+    erp = docs.aggregate(
+        erp_has_orders=lambda t: (t.doc_type == "order").any().fill_null(False),
+        erp_now=lambda t: t.date.max(),
+    )
+    ratable_ends = (
+        rules.filter(rules.rule == "ratable")
         .group_by("deal_id")
-        .aggregate(erp_shipped=lambda t: t.fulfilled_on.notnull().any())
+        .aggregate(
+            ratable_end=lambda t: t.service_end.max(), ratable_term=lambda t: t.term_months.max()
+        )
     )
 
     f = (
@@ -150,6 +180,9 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
         .drop("deal_id_right")
         .left_join(shipped, "deal_id")
         .drop("deal_id_right")
+        .left_join(ratable_ends, "deal_id")
+        .drop("deal_id_right")
+        .cross_join(erp)
     )
     delivered = [v.lower() for v in defs.delivered_values]
     if "delivery_date" in defs.crm.fields:
@@ -159,6 +192,15 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
     has_docs = f.n_docs.fill_null(0) > 0
     diff = (f.book_cents.fill_null(0) - f.cents).abs()
     tol = within_tolerance_cents(f.cents, defs)
+    by_invoice = ~f.erp_has_orders
+    # billed in instalments and not yet to the end of the service: invoices to date are
+    # not the booking, so an amount under the deal's says nothing yet
+    billing_open = (
+        by_invoice
+        & (f.book_cents.fill_null(0) < f.cents - tol)
+        & f.ratable_term.notnull()
+        & (ibis.coalesce(f.ratable_end, f.close_date + f.ratable_term.as_interval("M")) > f.erp_now)
+    )
     crm_has_pl = f.crm_n.fill_null(0) > 0
     erp_has_pl = f.erp_n.fill_null(0) > 0
     crm_not_in_erp = f.n_only_crm.fill_null(0) > 0
@@ -171,21 +213,34 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
     facts = f.mutate(
         has_docs=has_docs,
         close_period=period_of(f.close_date, defs),
-        cm_layer=f.cm_ids.notnull() & (diff <= tol),
+        billing_open=billing_open,
+        cm_layer=f.cm_ids.notnull() & ((diff <= tol) | billing_open),
+        # a rate that differs only in digits that move no money (a rate written as its
+        # inverse, as Xero's CurrencyRate is) is the same rate
         fx_flag=has_docs
         & (f.currency != defs.reporting.currency)
         & (f.p_currency == f.currency)
-        & (f.p_rate != f.rate),
+        & (
+            (convert_cents(f.cents, f.p_rate) - convert_cents(f.cents, f.rate)).abs()
+            > int(defs.tolerances.amount_abs * 100)
+        ),
         stale=has_docs
         & f.has_delivery_rule.fill_null(False)
         & (crm_delivered != f.erp_shipped.fill_null(False)),
         pl_mismatch=has_docs & crm_has_pl & erp_has_pl & crm_not_in_erp,
         pl_not_synced=has_docs & ((crm_has_pl & ~erp_has_pl) | (~crm_has_pl & erp_has_pl)),
+        # an ERP without orders invoices goods when they ship: the date is the delivery's
         timing=has_docs
+        & ~(by_invoice & f.has_delivery_rule.fill_null(False))
         & (period_of(f.p_date, defs) > period_of(f.close_date, defs))
         & (days_late > 0)
         & (days_late <= tol_days),
-        amount_mismatch=has_docs & f.cm_ids.isnull() & (diff > tol),
+        amount_mismatch=has_docs & f.cm_ids.isnull() & (diff > tol) & ~billing_open,
+        # goods billed on delivery, not delivered yet: an ERP without orders has nothing yet
+        awaiting_delivery=by_invoice
+        & ~has_docs
+        & f.has_delivery_rule.fill_null(False)
+        & ~crm_delivered,
         id_not_synced=has_docs & id_one_sided if ids_mapped else ibis.literal(False),
         unmapped=has_docs & f.unmapped.fill_null(False),
     )

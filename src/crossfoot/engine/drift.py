@@ -80,6 +80,7 @@ def definition_drift(backend: Backend, defs: Definitions, as_of_period: str) -> 
     clean = facts.filter(
         (residual_cause(facts) == "unexplained") & facts.has_docs & ~facts.cm_layer
         & ~facts.fx_flag & ~facts.deal_id.isin(dup.deal_id)
+        & ~facts.billing_open  # billed in part so far: the invoices cannot show a rule yet
     ).select("deal_id")  # fmt: skip
     rev = backend.table("revenue_value")
     rev = rev.mutate(period=period_of(rev.date, defs))

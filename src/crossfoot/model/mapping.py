@@ -179,7 +179,7 @@ NETSUITE = SystemMap(
     objects=(
         ObjectSpec("currency", ("id", "symbol")),
         ObjectSpec("classification", ("id", "name")),
-        ObjectSpec("item", ("id", "itemid")),
+        ObjectSpec("item", ("id", "itemid|fullname")),  # Fivetran NetSuite2: fullname
         ObjectSpec("customer", ("id", "companyname")),
         ObjectSpec("transaction", ("id", "type", "entity", "trandate"), core=True),
         ObjectSpec("transactionline", ("id", "transaction", "netamount")),
@@ -206,7 +206,7 @@ NETSUITE = SystemMap(
         TableMap(
             "_item",
             "item",
-            (F("id", ("item.id",), "id", True), F("itemid", ("item.itemid",))),
+            (F("id", ("item.id",), "id", True), F("itemid", ("item.itemid", "item.fullname"))),
             ("id",),
         ),
         TableMap(
@@ -245,7 +245,7 @@ NETSUITE = SystemMap(
             (
                 F("doc_id", ("transactionline.transaction",), "id", True),
                 F("line_id", ("transactionline.id",), "id", True),
-                F("item_code", ("item.itemid", "transactionline.item")),
+                F("item_code", ("item.itemid", "item.fullname", "transactionline.item")),
                 F("product_line", ("transactionline.class",)),
                 F("amount", ("transactionline.netamount",), "money"),
                 F("rev_start", (), "date"),

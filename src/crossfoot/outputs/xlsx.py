@@ -22,12 +22,15 @@ from typing import Any
 import xlsxwriter
 
 from crossfoot.causes import CAUSE_BY_CODE
+from crossfoot.diagnostic.findings import EXCEPTION_STATUSES, Worklist
 from crossfoot.outputs.safe import MONEY_COLUMNS, Cell, escape_text, format_cell, utc_iso
 from crossfoot.outputs.view import Rows, RunView, step_label
 
 MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
 WORKLIST_COLUMNS = ("owner", "status", "assignee", "notes")  # owner filled, the rest for people
-STATUSES = ["open", "in progress", "fixed", "accepted", "not an issue"]
+STATUSES = list(EXCEPTION_STATUSES)
+#: custom document property naming the run that wrote the workbook (``exceptions import``)
+RUN_ID_PROPERTY = "crossfoot_run_id"
 SHEET_NAME_MAX = 31
 EXACT_RECORD_NOTE = "Excel holds amounts as binary numbers; the CSV files are the exact record."
 WIDTH_MIN, WIDTH_MAX = 8, 60
@@ -55,6 +58,9 @@ def render_workbook(view: RunView) -> bytes:
             "created": _naive_utc(view.result.finished_at),
         }
     )
+    worklist = view.result.worklist
+    if worklist is not None:
+        workbook.set_custom_property(RUN_ID_PROPERTY, worklist.run_id)
     formats: Formats = {
         "money": workbook.add_format({"num_format": MONEY_FORMAT}),
         "money_total": workbook.add_format({"num_format": MONEY_FORMAT, "bold": True}),
@@ -65,7 +71,9 @@ def render_workbook(view: RunView) -> bytes:
     }
     _summary_sheet(workbook.add_worksheet("Summary"), view, formats)
     if len(view.exceptions.rows) <= ALL_SHEET_MAX:
-        _exception_sheet(workbook.add_worksheet("All exceptions"), view.exceptions, formats)
+        _exception_sheet(
+            workbook.add_worksheet("All exceptions"), view.exceptions, formats, worklist
+        )
     for total in view.causes:
         if total.exceptions:
             code = total.cause.code
@@ -73,7 +81,7 @@ def render_workbook(view: RunView) -> bytes:
                 view.exceptions.columns,
                 tuple(r for r in view.exceptions.rows if r[1] == code),
             )
-            _exception_sheet(workbook.add_worksheet(sheet_name(code)), rows, formats)
+            _exception_sheet(workbook.add_worksheet(sheet_name(code)), rows, formats, worklist)
     workbook.close()
     return buffer.getvalue()
 
@@ -131,7 +139,7 @@ def _summary_sheet(sheet: Sheet, view: RunView, f: Formats) -> None:
     sheet.freeze_panes(5, 2)
 
 
-def _exception_sheet(sheet: Sheet, table: Rows, f: Formats) -> None:
+def _exception_sheet(sheet: Sheet, table: Rows, f: Formats, worklist: Worklist | None) -> None:
     columns = (*table.columns, *WORKLIST_COLUMNS)
     widths = [len(c) + 2 for c in columns]
     for col, name in enumerate(columns):
@@ -142,7 +150,12 @@ def _exception_sheet(sheet: Sheet, table: Rows, f: Formats) -> None:
             widths[col] = max(widths[col], _write_cell(sheet, r, col, value, name, f))
         cause = CAUSE_BY_CODE.get(str(row[cause_col]))
         sheet.write_string(r, len(row), cause.owner if cause else "")
-    # the worklist columns are empty: a column format shades them without a call per cell
+        entry = worklist.entries.get(str(row[0])) if worklist else None
+        if entry is not None:  # where people left it: status, assignee, notes
+            for col, text in enumerate((entry.status, entry.assignee, entry.notes), len(row) + 1):
+                if text:
+                    sheet.write_string(r, col, escape_text(text), f["editable"])
+    # a column format shades the editable columns without a call per cell
     editable = range(len(table.columns) + 1, len(columns))
     for col, width in enumerate(widths):
         fmt = f["editable"] if col in editable else None

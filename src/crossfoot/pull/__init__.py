@@ -29,10 +29,10 @@ from crossfoot.pull.xero import XeroPull
 CONNECTORS: dict[str, Callable[[Definitions, PullContext], Connector]] = {
     "salesforce": SalesforcePull,
     "netsuite": NetSuitePull,
-    "hubspot": HubSpotPull,  # live once the HubSpot reader adds crm.system: hubspot
-    "quickbooks": QuickBooksPull,  # live once the QuickBooks reader adds erp.system: quickbooks
-    "xero": XeroPull,  # live once the Xero reader adds erp.system: xero
-    "business_central": BusinessCentralPull,  # live once its reader adds the erp.system
+    "hubspot": HubSpotPull,
+    "quickbooks": QuickBooksPull,
+    "xero": XeroPull,
+    "business_central": BusinessCentralPull,
 }
 
 

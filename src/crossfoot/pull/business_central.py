@@ -1,13 +1,14 @@
 """Business Central: API v2.0 over httpx, with an app-only token from msal.
 
 ``GET {base}/v2.0/{tenant}/{environment}/api/v2.0/companies({company})/salesInvoices
-?$expand=salesInvoiceLines($expand=dimensionSetLines)`` returns OData pages
+?$expand=salesInvoiceLines($expand=dimensionSetLines),dimensionSetLines`` returns OData pages
 ``{"@odata.context", "value": [...], "@odata.nextLink"}``; ``@odata.nextLink``
 is followed to the end
 (https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/api/dynamics_salesinvoice_get;
 filtering: .../developer/devenv-connect-apps-filtering). Objects: customers,
-salesOrders, salesInvoices and salesCreditMemos, each document with its lines
-and the lines' dimension set lines. Incremental with
+salesOrders, salesInvoices and salesCreditMemos, each document with its lines,
+the lines' dimension set lines and its own
+(.../api-reference/v2.0/api/dynamics_dimensionsetline_get). Incremental with
 ``$filter=lastModifiedDateTime ge <cursor - lookback>``, merged by ``id``
 (a document comes back with all its lines, so lines follow their document).
 
@@ -137,7 +138,9 @@ class BusinessCentralPull:
     def first_url(self, obj: str, since: str | None) -> tuple[str, dict[str, str]]:
         params: dict[str, str] = {}
         if lines := OBJECTS[obj]:
-            params["$expand"] = f"{lines}($expand=dimensionSetLines)"
+            # the lines' dimensions, and the document's own (the reader's fallback for a line
+            # without the product line dimension)
+            params["$expand"] = f"{lines}($expand=dimensionSetLines),dimensionSetLines"
         if since:
             params["$filter"] = f"lastModifiedDateTime ge {since}"
         return f"{self.root}/{obj}", params

@@ -1,19 +1,25 @@
-"""HubSpot: CRM v3 objects and deal pipelines with hubspot-api-client.
+"""HubSpot: CRM v3 objects, owners and deal pipelines with hubspot-api-client.
 
 ``GET /crm/v3/objects/{deals,companies,line_items,products}?limit=100&properties=...
 &associations=...&after=<cursor>`` returns ``{"results": [{id, properties,
 createdAt, updatedAt, archived, associations}], "paging": {"next": {"after",
 "link"}}}``; the last page has no ``paging.next``
 (https://developers.hubspot.com/docs/api/crm/understanding-the-crm, "Using
-object APIs"). ``GET /crm/v3/pipelines/deals`` returns ``{"results": [pipelines
-with stages]}``, stored as ``pipelines.json``. Each client call is made with
+object APIs"). Only the properties and associations asked for come back, so
+the connector asks for every property the HubSpot reader maps (and those
+``crm.fields`` names) and the associations it joins on: deal -> company and
+line item, line item -> deal. ``GET /crm/v3/owners?limit=500`` pages the
+owners the same way (the reader shows a deal's owner by name,
+https://developers.hubspot.com/docs/api-reference/crm-crm-owners-v3/guide).
+``GET /crm/v3/pipelines/deals`` returns ``{"results": [pipelines with
+stages]}``, stored as ``pipelines.json``. Each client call is made with
 ``_preload_content=False`` so the stored page is the response's exact bytes.
 
 These objects are pulled whole every time: only the list endpoint returns
-associations (deal → company, line item → deal), and the search endpoint that
-filters on ``hs_lastmodifieddate`` returns none and stops at 10,000 results,
-so an incremental pull could not keep the associations the reader needs.
-``hs_lastmodifieddate`` is still recorded as the cursor.
+associations, and the search endpoint that filters on ``hs_lastmodifieddate``
+returns none and stops at 10,000 results, so an incremental pull could not keep
+the associations the reader needs. ``hs_lastmodifieddate`` is still recorded as
+the cursor.
 
 Authentication: a private app access token (``crm.api.access_token_env``).
 """
@@ -34,12 +40,14 @@ from crossfoot.pull.framework import PageFormat
 from crossfoot.pull.http import Failure, retry_after, retrying
 
 PAGE_SIZE = 100  # the largest page of the v3 object list endpoints
+OWNERS_PAGE = 500  # the largest page of the owners endpoint
 #: object -> (properties the reader maps, associations)
 OBJECTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "companies": (("name", "domain", "country", "hs_lastmodifieddate"), ()),
     "products": (("name", "hs_sku", "hs_product_type", "hs_lastmodifieddate"), ()),
     "deals": (("dealname", "amount", "dealstage", "pipeline", "closedate", "deal_currency_code",
-               "hubspot_owner_id", "createdate", "hs_lastmodifieddate"), ("companies",)),
+               "hubspot_owner_id", "createdate", "hs_lastmodifieddate"),
+              ("companies", "line_items")),
     "line_items": (("name", "hs_product_id", "hs_sku", "quantity", "price", "amount",
                     "hs_recurring_billing_start_date", "hs_recurring_billing_period",
                     "hs_term_in_months", "hs_lastmodifieddate"), ("deals",)),
@@ -91,7 +99,7 @@ class HubSpotPull:
                               host=api.get("base_url", "https://api.hubapi.com"))  # fmt: skip
 
     def objects(self) -> list[tuple[str, bool]]:
-        return [(obj, False) for obj in OBJECTS] + [("pipelines", False)]
+        return [(obj, False) for obj in (*OBJECTS, "owners", "pipelines")]
 
     def rewind(self, cursor: str, seconds: int) -> str:
         return cursor  # never asked: HubSpot objects are pulled whole
@@ -100,9 +108,6 @@ class HubSpotPull:
         value = (record.get("properties") or {}).get("hs_lastmodifieddate")
         return value if isinstance(value, str) else None
 
-    def _api(self, obj: str) -> Any:
-        return getattr(self.client.crm, obj).basic_api
-
     def fetch(self, obj: str, since: str | None) -> Iterator[bytes]:
         timeout = self.ctx.policy.timeout
         if obj == "pipelines":
@@ -110,18 +115,22 @@ class HubSpotPull:
             yield self._call(f"{obj} deals", lambda: pipelines.get_all(
                 object_type="deals", _preload_content=False, _request_timeout=timeout))  # fmt: skip
             return
-        api, after, n = self._api(obj), None, 0
-        props = list(dict.fromkeys(self.properties[obj]))
-        assoc = list(OBJECTS[obj][1])
+        kwargs: dict[str, Any] = {"archived": False, "_preload_content": False,
+                                  "_request_timeout": timeout}  # fmt: skip
+        if obj == "owners":
+            get_page = self.client.crm.owners.owners_api.get_page
+            kwargs["limit"] = OWNERS_PAGE
+        else:
+            get_page = getattr(self.client.crm, obj).basic_api.get_page
+            kwargs["limit"] = PAGE_SIZE
+            kwargs["properties"] = list(dict.fromkeys(self.properties[obj]))
+            if assoc := list(OBJECTS[obj][1]):
+                kwargs["associations"] = assoc
+        after, n = None, 0
         while True:
             n += 1
-            kwargs: dict[str, Any] = {"limit": PAGE_SIZE, "properties": props, "archived": False,
-                                      "_preload_content": False, "_request_timeout": timeout}  # fmt: skip
-            if assoc:
-                kwargs["associations"] = assoc
-            if after:
-                kwargs["after"] = after
-            body = self._call(f"{obj} page {n}", partial(api.get_page, **kwargs))
+            page_kwargs = {**kwargs, "after": after} if after else kwargs
+            body = self._call(f"{obj} page {n}", partial(get_page, **page_kwargs))
             yield body
             after = ((json.loads(body).get("paging") or {}).get("next") or {}).get("after")
             if not after:

@@ -75,6 +75,10 @@ class QueryPages:
             if chunk:
                 response[obj] = chunk
             out.append({"QueryResponse": response})
+        if len(chunks[-1]) == size:
+            # as a full pull ends: a full last page is followed by the empty answer that proves
+            # the end (the reader refuses a set whose last page is full)
+            out.append({"QueryResponse": {}})
         return out
 
 

@@ -2,10 +2,14 @@
 
 ``GET /api.xro/2.0/{Contacts,Invoices,CreditNotes}?page=n&pageSize=100`` with the
 headers ``xero-tenant-id`` and, after the first pull, ``If-Modified-Since``
-returns ``{"Id", "Status", "ProviderName", "DateTimeUTC", "<Object>": [...]}``;
-a page with fewer than ``pageSize`` records is the last
+returns ``{"Id", "Status", "ProviderName", "DateTimeUTC", "pagination": {"page",
+"pageSize", "pageCount", "itemCount"}, "<Object>": [...]}``; the page numbered
+``pageCount`` is the last (without ``pagination``, as older responses were: a
+page with fewer than ``pageSize`` records)
 (https://developer.xero.com/documentation/api/accounting/invoices, "Paging";
-"If-Modified-Since"). Each call uses ``_preload_content=False`` so the stored
+"If-Modified-Since"). Paged requests return each document with its line items.
+Merged pages carry a consistent ``pagination`` so the Xero reader knows the
+set is complete. Each call uses ``_preload_content=False`` so the stored
 page is the response's exact bytes. Xero answers 429 with ``Retry-After`` when a
 minute or day limit is reached.
 
@@ -75,7 +79,9 @@ class XeroPages:
     def pages(self, obj: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         size = self.page_size
         chunks = [records[i : i + size] for i in range(0, len(records), size)] or [[]]
-        return [{"Status": "OK", obj: chunk} for chunk in chunks]
+        paging = {"pageSize": size, "pageCount": len(chunks), "itemCount": len(records)}
+        return [{"Status": "OK", "pagination": {"page": i, **paging}, obj: chunk}
+                for i, chunk in enumerate(chunks, start=1)]  # fmt: skip
 
 
 class XeroPull:
@@ -124,8 +130,16 @@ class XeroPull:
                 kwargs["if_modified_since"] = _when(since).replace(tzinfo=None)
             body = self._call(f"{obj} page {page}", partial(method, self.tenant, **kwargs))
             yield body
-            if len(self.format.records(json.loads(body))) < self.page_size:
+            if self._last_page(json.loads(body), page):
                 return
+
+    def _last_page(self, doc: dict[str, Any], page: int) -> bool:
+        """``pagination.pageCount`` says so; without it, a page short of ``pageSize`` is the last."""
+        paging = doc.get("pagination")
+        count = paging.get("pageCount") if isinstance(paging, dict) else None
+        if isinstance(count, int):
+            return page >= count
+        return len(self.format.records(doc)) < self.page_size
 
     def _call(self, what: str, call: Callable[[], Any]) -> bytes:
         def once() -> bytes:

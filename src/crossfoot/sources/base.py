@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Protocol
 
 import ibis.expr.datatypes as dt
 
-from crossfoot.config import Definitions, mapped_table
+from crossfoot.config import Definitions, WarehouseSource, mapped_table
 from crossfoot.diagnostic.findings import InputFile
 from crossfoot.engine.backend import DuckDBBackend
 from crossfoot.errors import ConfigError, InputError, SchemaError, StageError
@@ -77,7 +77,9 @@ class LoadContext:
     def rel(self, path: Path) -> str:
         return Path(os.path.relpath(path.resolve(), self.defs.base_dir)).as_posix()
 
-    def folder(self, setting: str, key: str) -> Path:
+    def folder(self, setting: str | WarehouseSource, key: str) -> Path:
+        if isinstance(setting, WarehouseSource):  # the definitions allow it only where read
+            raise InputError("warehouse tables are not read for this system", location=key)
         if setting == "api":  # pages stored by `crossfoot pull` (docs/pull.md)
             system = self.defs.crm.system if key.startswith("crm") else self.defs.erp.system
             path = self.defs.pulled(system)
@@ -158,8 +160,8 @@ class LoadContext:
 
     def missing_column(self, table: RawTable, column: str, why: str) -> None:
         first = table.files[0]
-        where = f"{first.rel}:{first.header_line}"
-        kind = "column" if first.rel.endswith(".csv") else "field"
+        where = f"{first.rel}:{first.header_line}" if first.header_line else first.rel
+        kind = "column" if first.rel.endswith(".csv") or not first.header_line else "field"
         raise InputError(f"missing required {kind} '{column}' ({why})", location=where)
 
     # ------------------------------------------------------------ staging
@@ -352,4 +354,5 @@ class LoadContext:
 def _pages(table: RawTable) -> bool:
     """JSON API pages leave out empty values (SuiteQL does), so a mapped field that no
     record carries is empty, not missing; a CSV export without the column is an error."""
-    return not table.files[0].rel.lower().endswith(".csv")
+    rel = table.files[0].rel.lower()
+    return not rel.endswith(".csv") and not rel.startswith("warehouse:")

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from crossfoot.config import CRM_MAPPABLE
+from crossfoot.config import CRM_MAPPABLE, WarehouseSource
+from crossfoot.errors import InputError
 from crossfoot.model.load import Check, lit, q
 from crossfoot.model.mapping import FieldMap, ObjectSpec, SystemMap, TableMap
 from crossfoot.sources import hubspot_files as files
+from crossfoot.sources import warehouse
 from crossfoot.sources.base import LoadContext
 from crossfoot.sources.files import RawTable
 
@@ -184,11 +186,16 @@ class HubSpot:
 
     def load(self, ctx: LoadContext) -> None:
         crm = ctx.defs.crm
-        folder = ctx.folder(crm.source, "crm.source")
-        layout = files.layout(ctx, folder)
-        stems = files.STEMS[layout]
-        raw = {obj: files.read_object(ctx, obj, ctx.locate(folder, stem))
-               for obj, stem in stems.items()}  # fmt: skip
+        raw: dict[str, RawTable | None]
+        if isinstance(crm.source, WarehouseSource):
+            layout: files.Layout = "fivetran"
+            raw = self._tables(ctx, crm.source)
+        else:
+            folder = ctx.folder(crm.source, "crm.source")
+            layout = files.layout(ctx, folder)
+            stems = files.STEMS[layout]
+            raw = {obj: files.read_object(ctx, obj, ctx.locate(folder, stem))
+                   for obj, stem in stems.items()}  # fmt: skip
         date_props = {
             v.partition(".")[2].lower()
             for k, v in crm.fields.items()
@@ -205,6 +212,23 @@ class HubSpot:
             HUBSPOT, crm.fields, CRM_MAPPABLE, "crm.fields", crm.date_format, self._checks(ctx)
         )
         self._write(ctx, stg)
+
+    def _tables(self, ctx: LoadContext, source: WarehouseSource) -> dict[str, RawTable | None]:
+        """Fivetran's HubSpot tables (``deal``, ``company``, ``deal_company``...), read in place."""
+        wh = warehouse.open_source(ctx, self.system, source, "crm.source")
+        try:
+            raw: dict[str, RawTable | None] = {}
+            for obj, stem in files.STEMS["fivetran"].items():
+                table = warehouse.find_table(wh, source, stem.removesuffix("_data"), "crm.source")
+                raw[obj] = None if table is None else warehouse.read_table(
+                    ctx, wh, self.system, obj, table, set()
+                )
+            if raw["deals"] is None:
+                raise InputError(f"no deal table in {wh.kind} {wh.schema}: deals are required",
+                                 location="crm.source")  # fmt: skip
+            return raw
+        finally:
+            wh.close()
 
     def _checks(self, ctx: LoadContext) -> dict[str, tuple[Check, ...]]:
         """CHECKS, each table's led by its deleted-record check naming the flag as exported."""

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import ClassVar
 
-from crossfoot.config import ERP_MAPPABLE
+from crossfoot.config import ERP_MAPPABLE, WarehouseSource
 from crossfoot.model.load import Check, Field, LoadSpec, lit, q
 from crossfoot.model.mapping import NETSUITE, NETSUITE_DOC_TYPES
+from crossfoot.sources import warehouse
 from crossfoot.sources.base import LoadContext
 
 _SALES = "[" + ", ".join(lit(t) for t in NETSUITE_DOC_TYPES) + "]"
@@ -71,7 +72,10 @@ class NetSuite:
 
     def load(self, ctx: LoadContext) -> None:
         erp = ctx.defs.erp
-        ctx.read_system(NETSUITE, ctx.folder(erp.source, "erp.source"))
+        if isinstance(erp.source, WarehouseSource):
+            warehouse.read_system(ctx, NETSUITE, erp.source, "erp.source", erp.fields)
+        else:
+            ctx.read_system(NETSUITE, ctx.folder(erp.source, "erp.source"))
         raw = ctx.raw[(self.system, "transaction")]  # a core object: always there
         extend = {"document_line": _with_raw_type(raw.name)}
         stg = ctx.stage_all(NETSUITE, erp.fields, ERP_MAPPABLE, "erp.fields", erp.date_format,

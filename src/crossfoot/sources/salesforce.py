@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from crossfoot.config import CRM_MAPPABLE
+from crossfoot.config import CRM_MAPPABLE, WarehouseSource
 from crossfoot.model.load import Check, lit
 from crossfoot.model.mapping import SALESFORCE
+from crossfoot.sources import warehouse
 from crossfoot.sources.base import LoadContext
 
 CHECKS = {
@@ -37,7 +38,10 @@ class Salesforce:
         crm = ctx.defs.crm
         # Data Loader, Bulk API and REST always write ISO dates; a report export needs the setting
         dates = "YYYY-MM-DD" if crm.date_format == "auto" else crm.date_format
-        ctx.read_system(SALESFORCE, ctx.folder(crm.source, "crm.source"))
+        if isinstance(crm.source, WarehouseSource):
+            warehouse.read_system(ctx, SALESFORCE, crm.source, "crm.source", crm.fields)
+        else:
+            ctx.read_system(SALESFORCE, ctx.folder(crm.source, "crm.source"))
         stg = ctx.stage_all(SALESFORCE, crm.fields, CRM_MAPPABLE, "crm.fields", dates, CHECKS)
         currency = lit(ctx.defs.reporting.currency)
         ctx.write("account", f"SELECT * FROM {stg['account']}", self.system)

@@ -11,7 +11,6 @@ import csv
 import hashlib
 import json
 import re
-import time
 from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
@@ -399,11 +398,9 @@ def test_monthly_sums_exactly(amount: Decimal, start: date, months: int) -> None
 
 
 @pytest.mark.slow
-def test_100k_deals_in_reasonable_time(tmp_path: Path) -> None:
-    start = time.perf_counter()
+def test_100k_deals_keep_every_cause_at_its_share(tmp_path: Path) -> None:
+    # generation time is a benchmark figure (benchmarks/run.py), not a timed test
     company = generate(tmp_path, n_deals=100_000)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 60, elapsed
     assert company.counts["salesforce/Opportunity"] == 100_000
     counts = company.cause_counts()
     assert counts.pop("definition_drift") > 2000

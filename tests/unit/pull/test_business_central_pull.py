@@ -4,8 +4,7 @@ Token: the client-credentials grant at the tenant's OpenID configuration's
 ``token_endpoint``. API: OData pages ``{"@odata.context", "value",
 "@odata.nextLink"}`` with ``$expand`` and ``$filter=lastModifiedDateTime ge ...``
 (https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/api/dynamics_salesinvoice_get).
-erp.system cannot say ``business_central`` on this branch yet, so the definitions
-are switched in memory.
+The fakes are in tests/unit/pull/vendors_more.py.
 """
 
 from __future__ import annotations
@@ -15,14 +14,14 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 
 from crossfoot.config import Definitions, load_definitions
 from crossfoot.errors import AuthError
 from crossfoot.pull import RetryPolicy, pull
-from tests.unit.pull.fake_http import FakeApi, Reply, Request, serve
+from tests.unit.pull.fake_http import FakeApi, serve
+from tests.unit.pull.vendors_more import FakeBusinessCentral, FakeLogin
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 COMPANY = "9e0f5c9c-44e3-ea11-bb43-000d3a2feca1"
@@ -32,100 +31,38 @@ TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.fakeBusinessCentralAccessToken"
 FAST = RetryPolicy(attempts=4, base=0.01, cap=10, timeout=0.5)
 
 
-class FakeLogin:
-    def __init__(self) -> None:
-        self.url = ""
-        self.grants: list[dict[str, list[str]]] = []
-
-    def __call__(self, req: Request) -> Reply:
-        if req.path == f"/{TENANT}/v2.0/.well-known/openid-configuration":
-            base = f"{self.url}/{TENANT}"
-            return Reply(200, {"token_endpoint": f"{base}/oauth2/v2.0/token",
-                               "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
-                               "issuer": f"{base}/v2.0"})  # fmt: skip
-        assert req.path == f"/{TENANT}/oauth2/v2.0/token", req.path
-        form = parse_qs(req.body.decode())
-        self.grants.append(form)
-        if form.get("client_secret") != [SECRET]:
-            return Reply(
-                401,
-                {
-                    "error": "invalid_client",
-                    "error_description": "AADSTS7000215: Invalid client secret provided.",
-                },
-            )
-        assert form["grant_type"] == ["client_credentials"]
-        return Reply(200, {"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN})
-
-
-class FakeBusinessCentral:
-    def __init__(self) -> None:
-        self.url = ""
-        self.data: dict[str, list[dict[str, Any]]] = {
-            "customers": [{"id": f"c{i}", "number": f"1000{i}", "displayName": f"Customer {i}",
-                           "lastModifiedDateTime": "2026-01-05T10:00:00.000Z"} for i in range(3)],
-            "salesInvoices": [
-                {"id": f"inv{i}", "number": f"PS-INV10{i}", "invoiceDate": "2026-02-10",
-                 "totalAmountExcludingTax": 1000.5, "lastModifiedDateTime": f"2026-03-01T1{i}:00:00.000Z",
-                 "salesInvoiceLines": [{"id": f"l{i}", "amountExcludingTax": 1000.5,
-                                        "dimensionSetLines": [{"code": "PRODUCT", "valueCode": "HW"}]}]}
-                for i in range(5)
-            ],
-            "salesOrders": [], "salesCreditMemos": [],
-        }  # fmt: skip
-        self.queries: list[dict[str, str]] = []
-
-    def __call__(self, req: Request) -> Reply:
-        if req.headers.get("authorization") != f"Bearer {TOKEN}":
-            return Reply(
-                401,
-                {
-                    "error": {
-                        "code": "Authentication_InvalidCredentials",
-                        "message": "The credentials provided are incorrect",
-                    }
-                },
-            )
-        m = re.fullmatch(
-            rf"/v2.0/{TENANT}/production/api/v2.0/companies\({COMPANY}\)/(\w+)", req.path
-        )
-        assert m, req.path
-        obj, query = m.group(1), req.query
-        self.queries.append(query)
-        rows = self.data[obj]
-        if flt := query.get("$filter"):
-            since = flt.removeprefix("lastModifiedDateTime ge ")
-            rows = [r for r in rows if r["lastModifiedDateTime"] >= since]
-        skip = int(query.get("$skiptoken", 0))
-        page: dict[str, Any] = {"@odata.context": f"{self.url}/$metadata#companies({COMPANY})/{obj}",
-                                "value": rows[skip : skip + 2]}  # fmt: skip
-        if skip + 2 < len(rows):
-            rest = "&".join(f"{k}={v}" for k, v in query.items() if k != "$skiptoken")
-            page["@odata.nextLink"] = f"{self.url}{req.path}?{rest}&$skiptoken={skip + 2}".replace(
-                "?&", "?"
-            )
-        return Reply(200, page)
+def _business_central() -> FakeBusinessCentral:
+    data = {
+        "customers": [{"id": f"c{i}", "number": f"1000{i}", "displayName": f"Customer {i}",
+                       "lastModifiedDateTime": "2026-01-05T10:00:00.000Z"} for i in range(3)],
+        "salesInvoices": [
+            {"id": f"inv{i}", "number": f"PS-INV10{i}", "invoiceDate": "2026-02-10",
+             "totalAmountExcludingTax": 1000.5, "lastModifiedDateTime": f"2026-03-01T1{i}:00:00.000Z",
+             "salesInvoiceLines": [{"id": f"l{i}", "amountExcludingTax": 1000.5,
+                                    "dimensionSetLines": [{"code": "PRODUCT", "valueCode": "HW"}]}],
+             "dimensionSetLines": [{"code": "REGION", "valueCode": "EU"}]}
+            for i in range(5)
+        ],
+        "salesOrders": [], "salesCreditMemos": [],
+    }  # fmt: skip
+    return FakeBusinessCentral(data, TOKEN, TENANT, COMPANY)
 
 
 @pytest.fixture
 def bc(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[FakeLogin, FakeBusinessCentral, FakeApi, Definitions]]:
-    login, api = FakeLogin(), FakeBusinessCentral()
+    login, api = FakeLogin(TENANT, SECRET, TOKEN), _business_central()
     with serve(FakeApi(login), tmp_path) as login_api, serve(FakeApi(api)) as bc_api:
         login.url, api.url = login_api.url, bc_api.url
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))  # msal speaks requests
         config = tmp_path / "crossfoot.yaml"
         config.write_text(
-            "crm: {system: salesforce, source: crm}\nerp:\n  system: netsuite\n  source: api\n"
+            "crm: {system: salesforce, source: crm}\nerp:\n  system: business_central\n  source: api\n"
             f"  api: {{base_url: '{bc_api.url}', authority: '{login_api.url}', tenant_id: {TENANT},"
             f" company_id: {COMPANY}, client_id_env: BC_ID, client_secret_env: BC_SECRET}}\nstages: {{Won: won}}\n"
         )
-        defs = load_definitions(config)
-        defs = defs.model_copy(
-            update={"erp": defs.erp.model_copy(update={"system": "business_central"})}
-        )
-        yield login, api, bc_api, defs
+        yield login, api, bc_api, load_definitions(config)
 
 
 def _rows(folder: Path, obj: str) -> list[dict[str, Any]]:
@@ -151,7 +88,8 @@ def test_pages_faults_and_incremental(
     assert [i["id"] for i in invoices] == [f"inv{i}" for i in range(5)]
     assert invoices[0]["salesInvoiceLines"][0]["dimensionSetLines"][0]["valueCode"] == "HW"
     first = next(q for q in api.queries if q.get("$expand", "").startswith("salesInvoiceLines"))
-    assert first["$expand"] == "salesInvoiceLines($expand=dimensionSetLines)"
+    assert first["$expand"] == "salesInvoiceLines($expand=dimensionSetLines),dimensionSetLines"
+    assert invoices[0]["dimensionSetLines"][0]["valueCode"] == "EU"  # the document's own
     api.data["salesInvoices"][2]["totalAmountExcludingTax"] = 1234.56
     api.data["salesInvoices"][2]["lastModifiedDateTime"] = "2026-03-02T09:00:00.000Z"
     report = pull(defs, env=env, policy=FAST)

@@ -1,11 +1,11 @@
-"""hubspot-api-client against a fake HubSpot CRM v3 API.
+"""hubspot-api-client against a fake HubSpot CRM v3 API (tests/unit/pull/vendors_more.py).
 
 Wire format: GET /crm/v3/objects/{objectType} pages ``{"results", "paging": {"next":
 {"after", "link"}}}`` with ``properties`` and ``associations`` query parameters
-(https://developers.hubspot.com/docs/api/crm/understanding-the-crm); pipelines
-GET /crm/v3/pipelines/deals ``{"results"}``; errors ``{status, message,
-correlationId, category}``. crm.system cannot say ``hubspot`` on this branch
-yet (the HubSpot reader adds it), so the definitions are switched in memory.
+(https://developers.hubspot.com/docs/api/crm/understanding-the-crm); owners
+GET /crm/v3/owners; pipelines GET /crm/v3/pipelines/deals ``{"results"}``; errors
+``{status, message, correlationId, category}``. The pulled pages are read by the
+HubSpot reader in tests/e2e/test_pull_tieout_more.py.
 """
 
 from __future__ import annotations
@@ -20,64 +20,48 @@ import pytest
 from crossfoot.config import Definitions, load_definitions
 from crossfoot.errors import AuthError
 from crossfoot.pull import RetryPolicy, pull
-from tests.unit.pull.fake_http import FakeApi, Reply, Request, serve
+from tests.unit.pull.fake_http import FakeApi, serve
+from tests.unit.pull.vendors_more import FakeHubSpot
 
 TOKEN = "pat-na1-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 FAST = RetryPolicy(attempts=4, base=0.01, cap=10, timeout=0.5)
 
 
-class FakeHubSpot:
-    def __init__(self, n_deals: int) -> None:
-        self.objects: dict[str, list[dict[str, Any]]] = {
-            "deals": [
-                {"id": str(1000 + i), "properties": {"dealname": f"Deal {i}", "amount": "1200.50",
-                 "dealstage": "closedwon", "hs_lastmodifieddate": f"2026-03-01T10:{i % 60:02d}:00.000Z"},
-                 "createdAt": "2026-01-01T00:00:00.000Z", "updatedAt": "2026-03-01T10:00:00.000Z",
-                 "archived": False,
-                 "associations": {"companies": {"results": [{"id": "77", "type": "deal_to_company"}]}}}
-                for i in range(n_deals)
-            ],
-            "companies": [{"id": "77", "properties": {"name": "Acme", "domain": "acme.com"}, "archived": False}],
-            "line_items": [], "products": [],
-        }  # fmt: skip
-        self.calls: list[Request] = []
-
-    def __call__(self, req: Request) -> Reply:
-        self.calls.append(req)
-        if req.headers.get("authorization") != f"Bearer {TOKEN}":
-            return Reply(401, {"status": "error", "category": "INVALID_AUTHENTICATION",
-                               "message": f"Authentication credentials not found ({req.headers.get('authorization')})",
-                               "correlationId": "8d4b-..."})  # fmt: skip
-        if req.path == "/crm/v3/pipelines/deals":
-            return Reply(200, {"results": [{"id": "default", "label": "Sales Pipeline", "stages": [
-                {"id": "closedwon", "label": "Closed Won", "metadata": {"probability": "1.0"}}]}]})  # fmt: skip
-        obj = req.path.removeprefix("/crm/v3/objects/")
-        rows = self.objects[obj]
-        limit, start = int(req.query["limit"]), int(req.query.get("after", 0))
-        props = req.params.get("properties", [])
-        page_rows = [{**r, "properties": {k: v for k, v in r["properties"].items() if k in props}}
-                     for r in rows[start : start + limit]]  # fmt: skip
-        page: dict[str, Any] = {"results": page_rows}
-        if start + limit < len(rows):
-            after = str(start + limit)
-            page["paging"] = {"next": {"after": after, "link": f"?after={after}"}}
-        return Reply(200, page)
+def _hubspot(n_deals: int) -> FakeHubSpot:
+    deals = [
+        {"id": str(1000 + i), "properties": {"dealname": f"Deal {i}", "amount": "1200.50",
+         "dealstage": "closedwon", "delivery_status": "Delivered", "secret_notes": "internal",
+         "hs_lastmodifieddate": f"2026-03-01T10:{i % 60:02d}:00.000Z"},
+         "createdAt": "2026-01-01T00:00:00.000Z", "updatedAt": "2026-03-01T10:00:00.000Z",
+         "archived": False,
+         "associations": {"companies": {"results": [{"id": "77", "type": "deal_to_company"}]},
+                          "line_items": {"results": [{"id": "9", "type": "deal_to_line_item"}]}}}
+        for i in range(n_deals)
+    ]  # fmt: skip
+    companies = [
+        {"id": "77", "properties": {"name": "Acme", "domain": "acme.com"}, "archived": False}
+    ]
+    owners = [{"id": str(70_000_000 + i), "email": f"rep{i}@acme.com", "firstName": "Rep",
+               "lastName": str(i), "archived": False} for i in range(3)]  # fmt: skip
+    pipelines = {"results": [{"id": "default", "label": "Sales Pipeline", "stages": [
+        {"id": "closedwon", "label": "Closed Won", "metadata": {"probability": "1.0"}}]}]}  # fmt: skip
+    objects = {"deals": deals, "companies": companies, "line_items": [], "products": []}
+    return FakeHubSpot(objects, TOKEN, owners=owners, pipelines=pipelines)
 
 
 def _defs(tmp_path: Path, url: str) -> Definitions:
     config = tmp_path / "crossfoot.yaml"
     config.write_text(
-        "crm:\n  system: salesforce\n  source: api\n  fields: {delivery_status: deals.delivery_status}\n"
+        "crm:\n  system: hubspot\n  source: api\n  fields: {delivery_status: deals.delivery_status}\n"
         f"  api: {{base_url: '{url}', access_token_env: HS_TOKEN}}\n"
         "erp: {system: netsuite, source: erp}\nstages: {closedwon: won}\n"
     )
-    defs = load_definitions(config)
-    return defs.model_copy(update={"crm": defs.crm.model_copy(update={"system": "hubspot"})})
+    return load_definitions(config)
 
 
 @pytest.fixture
 def hubspot(tmp_path: Path) -> Iterator[tuple[FakeHubSpot, FakeApi, Definitions]]:
-    fake = FakeHubSpot(250)
+    fake = _hubspot(250)
     with serve(FakeApi(fake)) as api:
         yield fake, api, _defs(tmp_path, api.url)
 
@@ -102,13 +86,16 @@ def test_pages_pipelines_and_faults(hubspot: tuple[FakeHubSpot, FakeApi, Definit
     deals = _results(folder, "deals")
     assert len(deals) == len({d["id"] for d in deals}) == 250
     assert deals[0]["associations"]["companies"]["results"][0]["id"] == "77"
+    assert "secret_notes" not in deals[0]["properties"]  # only what the reader maps is asked
+    owners = _results(folder, "owners")
+    assert [o["lastName"] for o in owners] == ["0", "1", "2"]
     assert (
         json.loads((folder / "pipelines.json").read_bytes())["results"][0]["stages"][0]["id"]
         == "closedwon"
     )
     deal_calls = [c for c in fake.calls if c.path == "/crm/v3/objects/deals"]
     assert "delivery_status" in deal_calls[0].params["properties"]
-    assert deal_calls[0].params["associations"] == ["companies"]
+    assert deal_calls[0].params["associations"] == ["companies", "line_items"]
     assert {r.object: r.records for r in report.objects}["deals"] == 250
     # a second pull replaces the object whole (no incremental for HubSpot)
     del fake.objects["deals"][-1]

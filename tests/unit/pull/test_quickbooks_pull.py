@@ -4,8 +4,8 @@ Wire format: POST /v3/company/<realm>/query?minorversion=75, body ``SELECT * FRO
 Invoice ... STARTPOSITION s MAXRESULTS n`` (application/text); answer
 ``{"QueryResponse": {"Invoice": [...], "startPosition", "maxResults"}, "time"}``
 (https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries).
-erp.system cannot say ``quickbooks`` on this branch yet (the QuickBooks reader adds
-it), so the definitions are switched in memory.
+The fake is tests/unit/pull/vendors_more.py; the QuickBooks reader reads what is
+pulled in tests/e2e/test_pull_tieout_more.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,75 +21,44 @@ import pytest
 from crossfoot.config import Definitions, load_definitions
 from crossfoot.errors import AuthError
 from crossfoot.pull import RetryPolicy, pull
-from tests.unit.pull.fake_http import FakeApi, Reply, Request, serve
+from crossfoot.pull.quickbooks import QueryPages
+from tests.unit.pull.fake_http import FakeApi, serve
+from tests.unit.pull.vendors_more import FakeQuickBooks
 
 TOKEN = "eyJlbmMiOiJBMTI4Q0JDLUhTMjU2IiwiYWxnIjoiZGlyIn0fakeQboAccessToken"
 FAST = RetryPolicy(attempts=4, base=0.01, cap=10, timeout=0.5)
-QUERY = re.compile(
-    r"SELECT \* FROM (\w+)(?: WHERE MetaData\.LastUpdatedTime >= '([^']+)')? "
-    r"ORDERBY Id STARTPOSITION (\d+) MAXRESULTS (\d+)"
-)
+REALM = "4620816365000000000"
 
 
-class FakeQuickBooks:
-    def __init__(self) -> None:
-        self.data: dict[str, list[dict[str, Any]]] = {
-            "Invoice": [
-                {"Id": str(i), "DocNumber": f"100{i}", "TxnDate": "2026-02-10", "TotalAmt": 1200.5,
-                 "CustomerRef": {"value": "7", "name": "Acme"},
-                 "MetaData": {"CreateTime": "2026-02-10T09:00:00-08:00",
-                              "LastUpdatedTime": f"2026-03-01T1{i}:00:00-08:00"}}
-                for i in range(5)
-            ],
-            "Customer": [{"Id": "7", "DisplayName": "Acme",
-                          "MetaData": {"LastUpdatedTime": "2026-01-01T00:00:00-08:00"}}],
-        }  # fmt: skip
-        self.selects: list[str] = []
-
-    def __call__(self, req: Request) -> Reply:
-        if req.headers.get("authorization") != f"Bearer {TOKEN}":
-            return Reply(401, {"fault": {"error": [{"message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
-                                                    "detail": "Token expired", "code": "3200"}],
-                                         "type": "AUTHENTICATION"}, "time": "2026-03-01T10:00:00.000-08:00"})  # fmt: skip
-        assert (
-            req.path == "/v3/company/4620816365000000000/query"
-            and req.query["minorversion"] == "75"
-        )
-        assert req.headers["content-type"] == "application/text"
-        select = req.body.decode()
-        self.selects.append(select)
-        m = QUERY.fullmatch(select)
-        assert m, select
-        rows = self.data.get(m.group(1), [])
-        if m.group(2):
-            since = datetime.fromisoformat(m.group(2))  # QBO compares instants, not text
-            rows = [
-                r for r in rows if datetime.fromisoformat(r["MetaData"]["LastUpdatedTime"]) >= since
-            ]
-        start, size = int(m.group(3)), int(m.group(4))
-        chunk = rows[start - 1 : start - 1 + size]
-        response: dict[str, Any] = {}
-        if chunk:
-            response = {m.group(1): chunk, "startPosition": start, "maxResults": len(chunk)}
-        return Reply(200, {"QueryResponse": response, "time": "2026-03-01T10:00:00.000-08:00"})
+def _quickbooks() -> FakeQuickBooks:
+    return FakeQuickBooks({
+        "Invoice": [
+            {"Id": str(i), "DocNumber": f"100{i}", "TxnDate": "2026-02-10", "TotalAmt": 1200.5,
+             "CustomerRef": {"value": "7", "name": "Acme"},
+             "MetaData": {"CreateTime": "2026-02-10T09:00:00-08:00",
+                          "LastUpdatedTime": f"2026-03-01T1{i}:00:00-08:00"}}
+            for i in range(5)
+        ],
+        "Customer": [{"Id": "7", "DisplayName": "Acme",
+                      "MetaData": {"LastUpdatedTime": "2026-01-01T00:00:00-08:00"}}],
+    }, TOKEN, REALM)  # fmt: skip
 
 
 def _defs(tmp_path: Path, url: str) -> Definitions:
     config = tmp_path / "crossfoot.yaml"
     config.write_text(
-        "crm: {system: salesforce, source: crm}\nerp:\n  system: netsuite\n  source: api\n"
-        f"  api: {{base_url: '{url}', realm_id: '4620816365000000000', page_size: 2, access_token_env: QB_TOKEN}}\n"
+        "crm: {system: salesforce, source: crm}\nerp:\n  system: quickbooks\n  source: api\n"
+        f"  api: {{base_url: '{url}', realm_id: '{REALM}', page_size: 2, access_token_env: QB_TOKEN}}\n"
         "stages: {Won: won}\n"
     )
-    defs = load_definitions(config)
-    return defs.model_copy(update={"erp": defs.erp.model_copy(update={"system": "quickbooks"})})
+    return load_definitions(config)
 
 
 @pytest.fixture
 def qbo(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[FakeQuickBooks, FakeApi, Definitions]]:
-    fake = FakeQuickBooks()
+    fake = _quickbooks()
     with serve(FakeApi(fake), tmp_path) as api:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))
         yield fake, api, _defs(tmp_path, api.url)
@@ -137,3 +105,13 @@ def test_expired_token_exits_3(qbo: tuple[FakeQuickBooks, FakeApi, Definitions])
         pull(defs, env={"QB_TOKEN": "eyJ-expired-token-0123456789abcdef0123"}, policy=FAST)
     assert "quickbooks query Customer page 1" in str(info.value) and "HTTP 401" in str(info.value)
     assert "expired-token" not in str(info.value) and len(api.requests) == 1
+
+
+def test_merged_pages_end_like_a_full_pull() -> None:
+    """A merged object whose last page is full ends with the empty answer, as a full pull
+    does: the QuickBooks reader refuses a set whose last page holds MAXRESULTS records."""
+    rows = [{"Id": str(i)} for i in range(4)]
+    pages = QueryPages(2).pages("Invoice", rows)
+    assert [p["QueryResponse"].get("startPosition") for p in pages] == [1, 3, None]
+    assert pages[-1] == {"QueryResponse": {}}
+    assert len(QueryPages(2).pages("Invoice", rows[:3])) == 2

@@ -2,17 +2,15 @@
 
 Wire format: GET /api.xro/2.0/Invoices?page=n&pageSize=s with ``xero-tenant-id``
 and ``If-Modified-Since``; ``{"Id", "Status", "ProviderName", "DateTimeUTC",
-"Invoices": [...]}`` (https://developer.xero.com/documentation/api/accounting/invoices).
+"pagination", "Invoices": [...]}`` (https://developer.xero.com/documentation/api/accounting/invoices).
 The invoices are the real demo-company page in /work/shared/fixtures/real
-(see SOURCES.txt). erp.system cannot say ``xero`` on this branch yet, so the
-definitions are switched in memory.
+(see SOURCES.txt); the fake is tests/unit/pull/vendors_more.py.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,8 @@ import pytest
 from crossfoot.config import Definitions, load_definitions
 from crossfoot.errors import AuthError
 from crossfoot.pull import RetryPolicy, pull
-from tests.unit.pull.fake_http import FakeApi, Reply, Request, serve
+from tests.unit.pull.fake_http import FakeApi, serve
+from tests.unit.pull.vendors_more import FakeXero, xero_ms
 
 FIXTURE = Path("/work/shared/fixtures/real/xero_invoices_page1_demo_company.json")
 TENANT = "45e4708e-d862-4111-ab3a-dd8cd03913e1"
@@ -29,59 +28,25 @@ TOKEN = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjFDQUY4RTY2fakeXeroToken0123456789"
 FAST = RetryPolicy(attempts=4, base=0.01, cap=10, timeout=0.5)
 
 
-def _ms(value: str) -> int:
-    return int(value.removeprefix("/Date(").split("+")[0].split(")")[0])
-
-
-class FakeXero:
-    def __init__(self) -> None:
-        page = json.loads(FIXTURE.read_text())
-        self.data: dict[str, list[dict[str, Any]]] = {
-            "Invoices": page["Invoices"],
-            "Contacts": [
-                {
-                    "ContactID": "9b9ba9e5-e907-4b4e-8210-54d82b0aa479",
-                    "Name": "PowerDirect",
-                    "UpdatedDateUTC": "/Date(1588633397422+0000)/",
-                }
-            ],
-            "CreditNotes": [],
-        }
-        self.seen: list[Request] = []
-
-    def __call__(self, req: Request) -> Reply:
-        self.seen.append(req)
-        if req.headers.get("authorization") != f"Bearer {TOKEN}":
-            return Reply(401, {"Type": None, "Title": "Unauthorized", "Status": 401,
-                               "Detail": "AuthenticationUnsuccessful"})  # fmt: skip
-        assert req.headers["xero-tenant-id"] == TENANT
-        obj = req.path.removeprefix("/api.xro/2.0/")
-        rows = self.data[obj]
-        if since := req.headers.get("if-modified-since"):
-            moment = datetime.fromisoformat(since).replace(tzinfo=UTC).timestamp() * 1000
-            rows = [r for r in rows if _ms(r["UpdatedDateUTC"]) >= moment]
-        page, size = int(req.query["page"]), int(req.query["pageSize"])
-        return Reply(200, {"Id": "12b9c7bc-4c28-4920-a54c-136e7014eaa2", "Status": "OK",
-                           "ProviderName": "crossfoot", "DateTimeUTC": "/Date(1588633397422)/",
-                           obj: rows[(page - 1) * size : page * size]})  # fmt: skip
+def _xero() -> FakeXero:
+    page = json.loads(FIXTURE.read_text())
+    contact = {"ContactID": "9b9ba9e5-e907-4b4e-8210-54d82b0aa479", "Name": "PowerDirect",
+               "UpdatedDateUTC": "/Date(1588633397422+0000)/"}  # fmt: skip
+    data = {"Invoices": page["Invoices"], "Contacts": [contact], "CreditNotes": []}
+    return FakeXero(data, TOKEN, TENANT)
 
 
 @pytest.fixture
 def xero(tmp_path: Path) -> Iterator[tuple[FakeXero, FakeApi, Definitions]]:
-    fake = FakeXero()
+    fake = _xero()
     with serve(FakeApi(fake)) as api:
         config = tmp_path / "crossfoot.yaml"
         config.write_text(
-            "crm: {system: salesforce, source: crm}\nerp:\n  system: netsuite\n  source: api\n"
+            "crm: {system: salesforce, source: crm}\nerp:\n  system: xero\n  source: api\n"
             f"  api: {{base_url: '{api.url}/api.xro/2.0', tenant_id: {TENANT}, page_size: 30,"
             " access_token_env: XERO_TOKEN}\nstages: {Won: won}\n"
         )
-        defs = load_definitions(config)
-        yield (
-            fake,
-            api,
-            defs.model_copy(update={"erp": defs.erp.model_copy(update={"system": "xero"})}),
-        )
+        yield fake, api, load_definitions(config)
 
 
 def _rows(folder: Path, obj: str) -> list[dict[str, Any]]:
@@ -106,10 +71,10 @@ def test_pages_faults_incremental(xero: tuple[FakeXero, FakeApi, Definitions]) -
     assert (
         json.loads((folder / "Invoices.1.json").read_bytes())["ProviderName"] == "crossfoot"
     )  # as sent
-    newest = max(fake.data["Invoices"], key=lambda r: _ms(r["UpdatedDateUTC"]))
+    newest = max(fake.data["Invoices"], key=lambda r: xero_ms(r["UpdatedDateUTC"]))
     changed = fake.data["Invoices"][0]
     changed["Status"] = "PAID"
-    changed["UpdatedDateUTC"] = f"/Date({_ms(newest['UpdatedDateUTC']) + 3_600_000}+0000)/"
+    changed["UpdatedDateUTC"] = f"/Date({xero_ms(newest['UpdatedDateUTC']) + 3_600_000}+0000)/"
     report = pull(defs, env={"XERO_TOKEN": TOKEN}, policy=FAST)
     inv = {r.object: r for r in report.objects}["Invoices"]
     assert inv.mode == "incremental" and inv.records == 79 and 1 <= inv.fetched < 79
@@ -118,6 +83,17 @@ def test_pages_faults_incremental(xero: tuple[FakeXero, FakeApi, Definitions]) -
     )
     rows = {r["InvoiceID"]: r for r in _rows(folder, "Invoices")}
     assert len(rows) == 79 and rows[changed["InvoiceID"]]["Status"] == "PAID"
+    # the merged pages say where the set ends, as Xero's own pages do (the reader checks it)
+    last = json.loads((folder / "Invoices.3.json").read_bytes())["pagination"]
+    assert last == {"page": 3, "pageSize": 30, "pageCount": 3, "itemCount": 79}
+
+
+def test_page_count_ends_the_pages(xero: tuple[FakeXero, FakeApi, Definitions]) -> None:
+    fake, _, defs = xero
+    fake.data["Invoices"] = fake.data["Invoices"][:60]  # two full pages of 30
+    pull(defs, env={"XERO_TOKEN": TOKEN}, policy=FAST)
+    asked = [r.query["page"] for r in fake.seen if r.path.endswith("/Invoices")]
+    assert asked == ["1", "2"]  # pageCount 2: no third request for an empty page
 
 
 def test_refused_token(xero: tuple[FakeXero, FakeApi, Definitions]) -> None:
