@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import pyarrow as pa
 
@@ -29,6 +30,7 @@ from crossfoot.store import (
 )
 
 Progress = Callable[[str], None]
+Engine = Literal["duckdb", "spark"]
 
 #: the labels ``run`` reports to its ``progress`` callback, in order
 RUN_STAGES = ("reading inputs", *STAGE_LABELS, "collecting results", "writing outputs")
@@ -60,12 +62,16 @@ def run(
     workspace: str | Path | None = None,
     progress: Progress | None = None,
     interface: str = "api",
+    engine: Engine | None = None,
 ) -> RunResult:
     """Load, reconcile, keep the run in the history and (when ``out_dir`` is given) write it.
 
     All or nothing: the run holds the workspace lock (``BusyError`` if another
     run has it), writes the store in one transaction and replaces ``out_dir``
     only after that transaction committed (``ops/commit.py``).
+
+    ``engine`` overrides the definitions' ``engine:``; with ``spark`` the readers
+    still run here in DuckDB and the stages run on Spark (docs/spark.md).
     """
     from crossfoot.history.keep import keep_run
     from crossfoot.ops.commit import check_out_dir, publish, recover, staged
@@ -87,10 +93,13 @@ def run(
                 if progress:
                     progress("reading inputs")
                 inputs = load_sources(defs, backend)
-                reconcile(backend, defs, progress)
-                if progress:
-                    progress("collecting results")
-                result = collect(backend, defs, inputs, started, datetime.now(UTC))
+                if (engine or defs.engine) == "spark":
+                    result = _run_on_spark(backend, defs, inputs, started, progress)
+                else:
+                    reconcile(backend, defs, progress)
+                    if progress:
+                        progress("collecting results")
+                    result = collect(backend, defs, inputs, started, datetime.now(UTC))
                 rid = run_id(result)
                 if progress and out is not None:
                     progress("writing outputs")
@@ -111,3 +120,24 @@ def run(
 def _committed(backend: DuckDBBackend, rid: str) -> bool:
     found = rows(backend, "select count(*) as n from run_history where run_id = ?", [rid])
     return bool(found[0]["n"])
+
+
+def _run_on_spark(
+    duck: DuckDBBackend,
+    defs: Definitions,
+    inputs: tuple[InputFile, ...],
+    started: datetime,
+    progress: Progress | None,
+) -> RunResult:
+    from crossfoot.engine.spark import SparkBackend, SparkResults, spark_session, to_spark
+
+    spark = SparkBackend(spark_session(defs.spark))
+    try:
+        staging = defs.spark.staging
+        to_spark(duck, spark, defs.path(staging) if staging else None)
+        reconcile(spark, defs, progress)
+        if progress:
+            progress("collecting results")
+        return collect(SparkResults(duck, spark), defs, inputs, started, datetime.now(UTC))
+    finally:
+        spark.close()

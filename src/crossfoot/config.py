@@ -381,6 +381,28 @@ class Allocation(_Model):
         return {k: _exact(x) for k, x in v.items()} if isinstance(v, dict) else v
 
 
+class Spark(_Model):
+    """Where the engine runs with ``engine: spark`` (docs/spark.md)."""
+
+    #: the Spark master (``local[2]``, ``spark://host:7077``, ``yarn``); default: the
+    #: running session's or spark-submit's (on Databricks: the cluster's)
+    master: str | None = None
+    #: Spark settings for the session, e.g. ``spark.sql.shuffle.partitions: "8"``
+    config: dict[str, str] = Field(default_factory=dict)
+    #: a folder both the driver and the executors see (``/dbfs/...``, ``/Volumes/...``,
+    #: a shared mount): the canonical tables go to Spark as Parquet files there;
+    #: default: as Arrow through the driver
+    staging: str | None = None
+
+    @field_validator("config", mode="before")
+    @classmethod
+    def _config_text(cls, v: Any) -> Any:
+        # YAML reads 8 and true as int and bool; Spark settings are strings
+        if isinstance(v, dict):
+            return {k: str(x).lower() if isinstance(x, bool) else str(x) for k, x in v.items()}
+        return v
+
+
 class Definitions(_Model):
     company: str = "Unnamed company"
     reporting: Reporting = Reporting()
@@ -396,6 +418,9 @@ class Definitions(_Model):
     alerts: Alerts = Alerts()
     #: field ownership and the CRM target of ``crossfoot sync`` (docs/operations.md)
     sync: Sync = Sync()
+    #: where the engine runs: duckdb (in process) or spark (docs/spark.md)
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    spark: Spark = Spark()
 
     # set by load_definitions, not by the YAML
     base_dir: Path = Field(default=Path("."), exclude=True)

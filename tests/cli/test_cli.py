@@ -156,3 +156,24 @@ def test_demo_in_another_erp_format(
     assert "erp_revenue" in capsys.readouterr().out
     assert (folder / "data" / "xero" / "Invoices.1.json").is_file()
     assert invoke(monkeypatch, "demo", str(tmp_path / "other"), "--erp", "sap") == 2
+
+
+def test_run_engine_option_reaches_the_library(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import crossfoot.api
+    from crossfoot.errors import InputError
+
+    seen: dict[str, object] = {}
+
+    def fake_run(config: Path, out: Path, **kwargs: object) -> None:
+        seen.update(kwargs)
+        raise InputError("stop here", location=str(config))
+
+    monkeypatch.setattr(crossfoot.api, "run", fake_run)
+    cfg = str(tmp_path / "crossfoot.yaml")
+    assert invoke(monkeypatch, "run", "-c", cfg, "--engine", "spark") == 2
+    assert seen["engine"] == "spark"
+    assert invoke(monkeypatch, "run", "-c", cfg) == 2
+    assert seen["engine"] is None  # the definitions decide
+    assert invoke(monkeypatch, "run", "-c", cfg, "--engine", "flink") == 2

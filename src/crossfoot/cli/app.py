@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -39,6 +40,12 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 _debug = False
+
+
+class EngineName(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
 
 ConfigOpt = Annotated[
     Path, typer.Option("--config", "-c", help="The definitions file, crossfoot.yaml.")
@@ -115,12 +122,19 @@ def run(
         Path | None,
         typer.Option(help="Workspace store (default .crossfoot/ beside the definitions)."),
     ] = None,
+    engine: Annotated[
+        EngineName | None,
+        typer.Option(help="Where the engine runs (default: the definitions' engine:, duckdb)."),
+    ] = None,
 ) -> None:
     """Reconcile CRM and ERP and write the outputs (bridge, exceptions, report)."""
     from crossfoot.api import run as do_run
 
     with _progress() as progress:
-        result = do_run(config, out, workspace=workspace, progress=progress, interface="cli")
+        result = do_run(
+            config, out, workspace=workspace, progress=progress, interface="cli",
+            engine=engine.value if engine else None,
+        )  # fmt: skip
     print_run(console, result, out)
 
 

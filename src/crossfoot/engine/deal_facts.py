@@ -16,6 +16,7 @@ from crossfoot.engine.backend import Backend
 from crossfoot.engine.match_deals import within_tolerance_cents
 from crossfoot.engine.money import convert_cents
 from crossfoot.engine.periods import period_of
+from crossfoot.engine.portable import sorted_join
 from crossfoot.engine.schedule import rule_columns
 
 
@@ -82,7 +83,7 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
         roots.filter(roots.is_duplicate)
         .group_by("deal_id")
         .aggregate(
-            dup_ids=lambda t: t.doc_id.group_concat(";", order_by=t.doc_id),
+            dup_ids=lambda t: sorted_join(t.doc_id, ";"),
             dup_rc_cents=lambda t: t.rc_cents.sum(),
         )
     )
@@ -90,7 +91,7 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
         docs.filter((docs.doc_type == "credit_memo") & docs.deal_id.notnull())
         .group_by("deal_id")
         .aggregate(
-            cm_ids=lambda t: t.doc_id.group_concat(";", order_by=t.doc_id),
+            cm_ids=lambda t: sorted_join(t.doc_id, ";"),
             cm_rc_cents=lambda t: t.rc_cents.sum(),
         )
     )

@@ -16,6 +16,7 @@ from crossfoot.engine.backend import Backend
 from crossfoot.engine.classify import residual_cause
 from crossfoot.engine.money import convert_cents, from_cents
 from crossfoot.engine.periods import period_of
+from crossfoot.engine.portable import sorted_join
 
 _NULL = ibis.null("string")
 
@@ -174,7 +175,7 @@ def _drift_rows(backend: Backend, f: ir.Table, defs: Definitions) -> ir.Table:
     eff = backend.table("drift_effect").join(drift, "product_line")
     what = eff.product_line + " as " + eff.inferred + " (the definitions: " + eff.defined + ")"
     per_deal = eff.mutate(what=what).group_by("deal_id").aggregate(
-        moved=lambda t: t.cents.abs().sum(), what=lambda t: t.what.group_concat("; ")
+        moved=lambda t: t.cents.abs().sum(), what=lambda t: sorted_join(t.what, "; ")
     )
     d = f.join(per_deal, "deal_id")
     label = _text("Deal '", d.name.fill_null(d.deal_id), "' (closed ", d.close_date.cast("string"), ")")
@@ -194,12 +195,12 @@ def _at_rate(cents: ir.IntegerValue, rate: ir.DecimalValue) -> ir.IntegerValue:
 def _duplicate_customers(backend: Backend) -> ir.Table:
     cl = backend.table("customer_cluster")
     sizes = cl.group_by("cluster_id").aggregate(
-        n=lambda t: t.count(), ids=lambda t: t.customer_id.group_concat(";", order_by=t.customer_id)
+        n=lambda t: t.count(), ids=lambda t: sorted_join(t.customer_id, ";")
     )
     dup = sizes.filter(sizes.n > 1)
     links = backend.table("account_customer").join(cl, "customer_id")
     acc = links.group_by("cluster_id").aggregate(
-        accounts=lambda t: t.account_id.group_concat(";", order_by=t.account_id)
+        accounts=lambda t: sorted_join(t.account_id, ";")
     )
     cust = backend.table("customer").select(c_id="customer_id", c_name="name")
     d = dup.left_join(acc, "cluster_id").left_join(cust, dup.cluster_id == cust.c_id)
@@ -230,10 +231,10 @@ def _listed_product_lines(backend: Backend) -> ir.Table:
     flagged = facts.filter(facts.pl_mismatch | facts.pl_not_synced).select("deal_id")
     pairs = backend.table("deal_product_lines").semi_join(flagged, "deal_id")
     return pairs.group_by("deal_id").aggregate(
-        crm_pls=lambda t: ibis.ifelse(
-            t.side == "crm", t.product_line, ibis.null("string")
-        ).group_concat(", ", order_by=t.product_line),
-        erp_pls=lambda t: ibis.ifelse(
-            t.side == "erp", t.product_line, ibis.null("string")
-        ).group_concat(", ", order_by=t.product_line),
+        crm_pls=lambda t: sorted_join(
+            ibis.ifelse(t.side == "crm", t.product_line, ibis.null("string")), ", "
+        ),
+        erp_pls=lambda t: sorted_join(
+            ibis.ifelse(t.side == "erp", t.product_line, ibis.null("string")), ", "
+        ),
     )

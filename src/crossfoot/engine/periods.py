@@ -89,7 +89,9 @@ class Calendar:
         if self.kind == "calendar":
             return ibis.date(index // 12, index % 12 + 1, ibis.literal(1))
         cum = ibis.literal(self._cum_weeks, type="array<int64>")
-        day = self._starts()[index // 12] + cum[index % 12] * 7
+        # array subscripts are int32 on Spark (element_at); period numbers fit easily
+        year, within = (index // 12).cast("int32"), (index % 12).cast("int32")
+        day = self._starts()[year] + cum[within] * 7
         return ibis.literal(EPOCH) + day.as_interval("D")
 
     def label(self, d: ir.DateValue) -> ir.StringValue:
@@ -104,7 +106,7 @@ class Calendar:
             fiscal_year = shifted // 12 + (1 if self.first_month > 7 else 0)
             return "FY" + fiscal_year.cast("string") + "-Q" + quarter
         i = self.index(d)
-        year = "FY" + self._year_names()[i // 12].cast("string")
+        year = "FY" + self._year_names()[(i // 12).cast("int32")].cast("string")
         if self.period == "quarter":
             return year + "-Q" + ((i % 12) // 3 + 1).cast("string")
         return year + "-P" + (i % 12 + 1).cast("string").lpad(2, "0")
