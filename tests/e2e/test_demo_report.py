@@ -73,7 +73,9 @@ def test_bridge_per_owner_and_customer_foot_to_the_bridge(demo_run: DemoRun) -> 
         summed: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         for r in read(demo_run.out / name):
             summed[(r["period"], r["step"])] += Decimal(r["amount"])
-        assert summed == bridge, name
+        # owner and customer bridges leave out their zero rows (a large company has millions)
+        nonzero = {k: v for k, v in summed.items() if v}
+        assert nonzero == {k: v for k, v in bridge.items() if v}, name
     owners = {r["owner"] for r in read(demo_run.out / "bridge_by_owner.csv")}
     assert "(no deal)" in owners and len(owners) > 2
 
