@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from crossfoot.errors import OutputError
-from crossfoot.outputs import OUTPUT_FILES
+from crossfoot.outputs.render import OUTPUT_FILES, PDF_FILE
 
 PENDING = "pending"
 PREVIOUS = "previous"
@@ -32,7 +32,8 @@ def check_out_dir(out: Path) -> None:
         return
     if not out.is_dir():
         raise OutputError("the output path exists and is not a folder", location=str(out))
-    foreign = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_FILES)
+    ours = {*OUTPUT_FILES, PDF_FILE}  # the PDF is written when a Chromium is available
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in ours)
     foreign = [n for n in foreign if not n.startswith(".")]  # our own temp files
     if foreign:
         raise OutputError(

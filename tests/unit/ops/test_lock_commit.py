@@ -69,3 +69,15 @@ def test_a_folder_with_other_files_is_not_replaced(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match=r"holds other files \(my-notes.docx\)"):
         check_out_dir(tmp_path)
     check_out_dir(tmp_path / "new")  # a new folder is fine
+
+
+def test_a_folder_with_the_previous_runs_pdf_is_ours(tmp_path: Path) -> None:
+    # report.pdf is written whenever a Chromium is available: the next run must replace it
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.pdf").write_bytes(b"%PDF-1.7")
+    (out / "summary.json").write_text("{}", encoding="utf-8")
+    check_out_dir(out)
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"notes\.txt"):
+        check_out_dir(out)
