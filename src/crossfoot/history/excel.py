@@ -194,15 +194,19 @@ def _written_cell(row: dict[str, Any], column: str) -> Any:
     if column in MONEY_COLUMNS or (
         isinstance(value, int | float | Decimal) and not isinstance(value, bool)
     ):
-        return float(value)
+        return Decimal(str(value))
     return format_cell(value, column)
 
 
 def _same(got: Any, want: Any) -> bool:
     if want is None or want == "":
         return got is None or got == ""
-    if isinstance(want, float):
-        return isinstance(got, int | float) and not isinstance(got, bool) and float(got) == want
+    if isinstance(want, Decimal):
+        # an xlsx number cell is a binary double: read it back through its shortest text
+        # form (what was written, 1234.56) and compare exact decimals, never floats
+        if not isinstance(got, int | float) or isinstance(got, bool):
+            return False
+        return Decimal(repr(got)) == want
     return isinstance(got, str) and got == want
 
 
