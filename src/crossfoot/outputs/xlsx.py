@@ -70,17 +70,14 @@ def render_workbook(view: RunView) -> bytes:
         "editable": workbook.add_format({"bg_color": "#FFF8DC"}),
     }
     _summary_sheet(workbook.add_worksheet("Summary"), view, formats)
-    if len(view.exceptions.rows) <= ALL_SHEET_MAX:
+    if len(view.exceptions) <= ALL_SHEET_MAX:
         _exception_sheet(
             workbook.add_worksheet("All exceptions"), view.exceptions, formats, worklist
         )
     for total in view.causes:
         if total.exceptions:
             code = total.cause.code
-            rows = Rows(
-                view.exceptions.columns,
-                tuple(r for r in view.exceptions.rows if r[1] == code),
-            )
+            rows = view.exceptions.where("cause", code)
             _exception_sheet(workbook.add_worksheet(sheet_name(code)), rows, formats, worklist)
     workbook.close()
     return buffer.getvalue()
@@ -99,7 +96,7 @@ def _summary_sheet(sheet: Sheet, view: RunView, f: Formats) -> None:
     sheet.write_string(0, 0, escape_text(f"crossfoot: {run.company}"), f["title"])
     sheet.write_string(1, 0, f"{span}, {run.currency}, run finished {utc_iso(run.finished_at)}")
     sheet.write_string(2, 0, EXACT_RECORD_NOTE)
-    if len(view.exceptions.rows) > ALL_SHEET_MAX:
+    if len(view.exceptions) > ALL_SHEET_MAX:
         sheet.write_string(3, 0, f"More than {ALL_SHEET_MAX:,} exceptions: one sheet per cause.")
 
     top = 4
@@ -160,13 +157,13 @@ def _exception_sheet(sheet: Sheet, table: Rows, f: Formats, worklist: Worklist |
     for col, width in enumerate(widths):
         fmt = f["editable"] if col in editable else None
         sheet.set_column(col, col, min(max(width, WIDTH_MIN), WIDTH_MAX), fmt)
-    last_row = max(len(table.rows), 1)
+    last_row = max(len(table), 1)
     status_col = columns.index("status")
     sheet.data_validation(
         1, status_col, last_row, status_col, {"validate": "list", "source": STATUSES}
     )
     sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, len(table.rows), len(columns) - 1)
+    sheet.autofilter(0, 0, len(table), len(columns) - 1)
 
 
 def _write_cell(sheet: Sheet, row: int, col: int, value: Cell, column: str, f: Formats) -> int:
