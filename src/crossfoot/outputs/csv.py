@@ -23,6 +23,20 @@ QUOTE = "'"
 _TRIGGERS = ", ".join(f"chr({ord(t)})" for t in FORMULA_TRIGGERS)
 
 
+def as_text(table: Rows) -> pa.Table:
+    """Every cell as the text the CSV holds (null where the cell is empty), same order.
+
+    The workbook writes its text cells from this, so both files hold the same text.
+    """
+    cells = ", ".join(_cell_sql(table.table.schema.field(c)) for c in table.columns)
+    con = duckdb.connect()
+    try:
+        con.register("rows_to_write", table.table)
+        return con.execute(f"select {cells} from rows_to_write").to_arrow_table()
+    finally:
+        con.close()
+
+
 def write_rows(table: Rows, path: Path) -> None:
     """Write ``table`` as CSV at ``path``: a header, then one line per row, in order.
 

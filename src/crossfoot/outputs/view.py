@@ -96,6 +96,9 @@ class Rows:
 
         return Rows(self.columns, self.table.filter(pc.equal(self.table.column(column), value)))
 
+    def head(self, n: int) -> Rows:
+        return Rows(self.columns, self.table.slice(0, n))
+
     @classmethod
     def of(cls, columns: tuple[str, ...], rows: Sequence[Sequence[Cell]]) -> Rows:
         """Rows built in Python (small tables: the roadmap, tests), in the given order."""
