@@ -67,8 +67,9 @@ def main(folder: Path) -> None:
             compiled = time.perf_counter()
             table = materialize(self, expr, name)
             done = time.perf_counter()
+            rows = self.raw.execute(f'select count(*) from "{name}"').fetchone()[0]
             print(f"        {name}: compile {compiled - start:.2f} s ({len(sql) // 1024} KiB SQL), "
-                  f"run {done - compiled:.2f} s")
+                  f"run {done - compiled:.2f} s, {rows:,} rows")
             return table
 
         backend.DuckDBBackend.materialize = timed_materialize  # type: ignore[method-assign]

@@ -107,8 +107,14 @@ class DuckDBBackend(Backend):
     def materialize(self, expr: ibis.Table, name: str) -> ibis.Table:
         # stage tables live for the session only (in memory, spilling to disk when
         # large): the store keeps the canonical tables and each run's results,
-        # not the scaffolding between them
-        return self._con.create_table(name, expr, overwrite=True, temp=True)
+        # not the scaffolding between them. Written once: Ibis's create_table with
+        # overwrite inserts into a scratch table and then copies it whole. The
+        # declared columns keep Ibis's types (DuckDB would widen a sum to HUGEINT).
+        self._con._run_pre_execute_hooks(expr)  # registers the expression's memtables
+        columns = ", ".join(c.sql("duckdb") for c in expr.schema().to_sqlglot_column_defs("duckdb"))
+        self.raw.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" ({columns})')
+        self.raw.execute(f'INSERT INTO "{name}" {self._con.compile(expr)}')
+        return self._con.table(name)
 
     def to_arrow(self, expr: ibis.Table) -> pa.Table:
         return self._con.to_pyarrow(expr)
