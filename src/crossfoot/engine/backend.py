@@ -76,7 +76,14 @@ class DuckDBBackend(Backend):
     name = "duckdb"
     SUPPORTS_FILE_SCAN = True
 
-    def __init__(self, path: str | Path | None = None, *, memory_limit: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        memory_limit: str | None = None,
+        temp_directory: str | Path | None = None,
+        threads: int | None = None,
+    ) -> None:
         import duckdb
 
         self.path = Path(path) if path else None
@@ -85,6 +92,10 @@ class DuckDBBackend(Backend):
         config: dict[str, Any] = {"preserve_insertion_order": True}
         if memory_limit:
             config["memory_limit"] = memory_limit
+        if temp_directory:
+            config["temp_directory"] = str(temp_directory)
+        if threads:
+            config["threads"] = threads
         try:
             self.raw = duckdb.connect(str(self.path) if self.path else ":memory:", config=config)
         except duckdb.IOException as exc:  # another process holds the file's lock
