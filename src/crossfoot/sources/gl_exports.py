@@ -82,6 +82,8 @@ class Export:
     split: Callable[[dict[str, Any]], list[api.Flat]]
     income: str
     page_size: int | None = None  # a last page this full may have a next one
+    #: checks a page set is whole: [(file, page)]
+    whole: Callable[[list[tuple[str, Any]]], None] | None = None
     #: the chart of accounts, where the postings do not say an account's type
     accounts: tuple[str, Records, Callable[[dict[str, Any]], api.Flat]] | None = None
 
@@ -229,8 +231,10 @@ def _export(ctx: LoadContext, system: str) -> Export:
     obj, _, column = configured.partition(".")
     if system == "business_central":
         dim = column if obj.lower() == "dimensionsetlines" else None
+        from crossfoot.sources.business_central import _check_pages
+
         return Export("generalLedgerEntries", _odata, lambda r: _bc_entry(r, dim),
-                      "lower(a.account_type) = 'income'",
+                      "lower(a.account_type) = 'income'", whole=_check_pages,
                       accounts=("accounts", _odata, _bc_account))  # fmt: skip
     if system == "xero":
         cat = column if obj.lower() == "tracking" else None
@@ -246,19 +250,24 @@ def _export(ctx: LoadContext, system: str) -> Export:
 
 
 def _read(ctx: LoadContext, rows: api.ApiRows, folder: Path, stem: str, records: Records,
-          split: api.Splitter, page_size: int | None = None) -> list[Path]:  # fmt: skip
+          split: api.Splitter, export: Export | None = None) -> list[Path]:  # fmt: skip
     paths = api.locate_pages(ctx, folder, stem)
+    pages = []
     for i, path in enumerate(paths):
         rel = ctx.rel(path)
         doc, raw = api.parse_json(path, rel)
         found = list(records(doc, rel))
         rows.add_page(stem, path, rel, raw, found, split, LABELS)
-        if page_size and i == len(paths) - 1 and len(found) >= page_size:
+        pages.append((rel, doc))
+        size = export.page_size if export else None
+        if size and i == len(paths) - 1 and len(found) >= size:
             raise InputError(
                 f"the last {stem} page is full ({len(found)} records): there may be more; "
                 "export the next page too, even if it comes back empty",
                 location=rel,
             )
+    if export and export.whole and pages:
+        export.whole(pages)
     return paths
 
 
@@ -292,7 +301,7 @@ def write_revenue_from_export(ctx: LoadContext, system: str) -> None:
     rows = api.ApiRows(ctx, system)
     split = export.split
     if not _read(ctx, rows, folder, export.stem, export.records,
-                 lambda r: {POSTINGS: split(r)}, export.page_size):  # fmt: skip
+                 lambda r: {POSTINGS: split(r)}, export):  # fmt: skip
         raise InputError(
             f"erp.revenue is gl: no {export.stem}.json (or {export.stem}.1.json...) in the "
             f"folder: export the general ledger (docs/systems/{system}.md)",

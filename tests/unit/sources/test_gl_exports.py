@@ -231,3 +231,14 @@ def test_a_bad_amount_is_a_reject_naming_the_field(build_erp):
         "credit",
     )
     assert ("generalLedgerEntries.json", 1, 0, 1) in conserved(loaded)
+
+
+def test_business_central_gl_pages_must_be_whole(build_erp):
+    files = {
+        "salesInvoices.json": odata("salesInvoices", [invoice("i1", [line("l1", "100.00")])]),
+        "generalLedgerEntries.1.json": odata("generalLedgerEntries", [], next_page=2),
+        "accounts.json": odata("accounts", [{"number": "40100", "category": "Income"}]),
+    }
+    with pytest.raises(InputError, match=r"the last page has an @odata\.nextLink") as err:
+        build_erp("business_central", files, revenue="gl")
+    assert err.value.location == "data/erp/generalLedgerEntries.1.json"
