@@ -93,6 +93,8 @@ class DuckDBBackend(Backend):
                 "using it? Wait for it, or pass --workspace with another file",
                 location=str(self.path),
             ) from exc
+        # DuckDB's own progress bar would print over the CLI's (and into logs)
+        self.raw.execute("set enable_progress_bar = false")
         self._con = ibis.duckdb.from_connection(self.raw)
 
     @property
