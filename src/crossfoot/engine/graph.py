@@ -30,17 +30,25 @@ def components(
     """
     both = edges.select(a=edges.a, b=edges.b).union(edges.select(a=edges.b, b=edges.a))
     sym = backend.run_stage(f"{name}__edges", both.distinct())
-    labels = backend.run_stage(f"{name}__0", sym.select(node=sym.a, cluster=sym.a).distinct())
+    # the first pass is the start: each node with an edge takes the smallest of itself
+    # and its neighbours, which already settles the pairs most clusters are
+    start = sym.group_by(node=sym.a).aggregate(cluster=lambda t: t.b.min())
+    labels = backend.run_stage(
+        f"{name}__0", start.select("node", cluster=ibis.least(start.node, start.cluster))
+    )
     scratch = [f"{name}__edges", f"{name}__0"]
     for i in range(1, MAX_PASSES + 1):
+        # settled when both ends of every edge carry one label: each cluster is then one
+        # label, and it is its smallest node (a node's label is never above its own id)
+        ends = sym.join(labels, sym.a == labels.node).select(b=sym.b, la=labels.cluster)
+        other = labels.view()
+        ends = ends.join(other, ends.b == other.node).filter(lambda t: t.la != t.cluster)
+        if backend.scalar(ends.count()) == 0:
+            break
         via = sym.join(labels, sym.b == labels.node).select(node=sym.a, cluster=labels.cluster)
         merged = labels.union(via).group_by("node").aggregate(cluster=lambda t: t.cluster.min())
-        merged = backend.run_stage(f"{name}__{i}", merged)
+        labels = backend.run_stage(f"{name}__{i}", merged)
         scratch.append(f"{name}__{i}")
-        moved = merged.join(labels, "node").filter(lambda t: t.cluster != t.cluster_right)
-        labels = merged
-        if backend.scalar(moved.count()) == 0:
-            break
     every = nodes.select(node=nodes.node).distinct()
     joined = every.left_join(labels, "node")
     result = backend.run_stage(
