@@ -14,8 +14,8 @@ Two scenarios:
   gets the ids as one more comparison and blocking rule.
 
 crossfoot: the ``match accounts`` stage (engine/match_accounts.py), timed
-whole — it also clusters customers and accounts, work splink's prediction does
-not do. Its links are ``account_customer``; its clusters expand each link to
+whole — it also clusters the accounts among themselves, work splink's
+``link_only`` model does not do. Its links are ``account_customer``; its clusters expand each link to
 every customer of the linked customer's cluster.
 
 splink 5 (DuckDB backend), as its documentation recommends for a linkage
@@ -25,13 +25,15 @@ them is counted in splink's), ``link_only``; comparisons Jaro-Winkler on the
 name (exact, ≥ 0.95, ≥ 0.88 — crossfoot's own similarity threshold), exact
 domain, exact country; blocking on the name's first word or the domain (the
 same candidate pairs crossfoot scores); λ from a deterministic rule (name and
-domain agree, recall 0.9), u by random sampling (10⁷ pairs, seeded), m by
-expectation maximisation in two sessions (blocked on domain, then on the first
-word). A link is a prediction with match probability ≥ 0.9, splink's usual
-threshold for a precise linkage; clusters are splink's connected components
-at that threshold. Splink's time is training + prediction (+ clustering);
-prediction alone is reported too, for a user who trains once and reuses the
-model.
+domain agree, recall 0.9), u by random sampling (10⁷ pairs, seeded: "often
+adequate", says ``estimate_u_using_random_sampling``), m by expectation
+maximisation in two sessions (blocked on domain, then on the first word; see
+https://moj-analytical-services.github.io/splink/demos/tutorials/04_Estimating_model_parameters.html).
+A link is a prediction with match probability ≥ 0.9 (splink leaves the
+threshold to the user; 0.9 is a precise linkage); clusters are splink's connected components
+at that threshold. Splink's times are reported in parts: making its input
+tables, training (λ, u, m), and prediction + clustering; a user who trains
+once and reuses the model pays the first and the last on every run.
 """
 
 from __future__ import annotations
