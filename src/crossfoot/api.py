@@ -83,7 +83,13 @@ def run(
     out = Path(out_dir) if out_dir is not None else None
     committed = False
     with run_lock(store):
-        backend = DuckDBBackend(store)
+        settings = defs.duckdb
+        backend = DuckDBBackend(
+            store,
+            memory_limit=settings.memory_limit,
+            temp_directory=defs.path(settings.temp_directory) if settings.temp_directory else None,
+            threads=settings.threads,
+        )
         try:
             ensure_schema(backend)
             if out is not None:

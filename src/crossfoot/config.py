@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from crossfoot.calendars import week_year_starts
+from crossfoot.engine.settings import DuckDB, Spark
 from crossfoot.errors import ConfigError
 from crossfoot.ops.alert_config import Alerts
 from crossfoot.sync.config import Sync
@@ -209,8 +210,10 @@ class _System(_Model):
         if isinstance(self.source, WarehouseSource) and system not in WAREHOUSE_SYSTEMS:
             raise ValueError(f"source: warehouse tables are read for {', '.join(WAREHOUSE_SYSTEMS)}, "
                              f"not {system}: export its objects to a folder")  # fmt: skip
-        if isinstance(self.source, WarehouseSource) and self.source.loader == "airbyte" and (
-            system != "salesforce"
+        if (
+            isinstance(self.source, WarehouseSource)
+            and self.source.loader == "airbyte"
+            and (system != "salesforce")
         ):
             raise ValueError(f"source: loader airbyte is read for salesforce only; {system}'s "
                              "tables are read as Fivetran lands them")  # fmt: skip
@@ -228,7 +231,9 @@ def _check_fields(fields: dict[str, str], mappable: dict[str, str]) -> dict[str,
             )
         # the field part may be a path (ClassRef.value) or a name with spaces: Xero tracking
         # categories (Tracking.Product Line), QuickBooks custom fields (CustomField.Deal ID)
-        if not re.fullmatch(r"[A-Za-z0-9_]+\.[A-Za-z0-9_](?:[A-Za-z0-9_ .#&/-]*[A-Za-z0-9_#])?", value):
+        if not re.fullmatch(
+            r"[A-Za-z0-9_]+\.[A-Za-z0-9_](?:[A-Za-z0-9_ .#&/-]*[A-Za-z0-9_#])?", value
+        ):
             raise ValueError(
                 f"{key}: {value!r} must be Object.Field, e.g. Opportunity.Foo__c "
                 "(a Xero tracking category or QuickBooks custom field: Tracking.Product Line)"
@@ -381,28 +386,6 @@ class Allocation(_Model):
         return {k: _exact(x) for k, x in v.items()} if isinstance(v, dict) else v
 
 
-class Spark(_Model):
-    """Where the engine runs with ``engine: spark`` (docs/spark.md)."""
-
-    #: the Spark master (``local[2]``, ``spark://host:7077``, ``yarn``); default: the
-    #: running session's or spark-submit's (on Databricks: the cluster's)
-    master: str | None = None
-    #: Spark settings for the session, e.g. ``spark.sql.shuffle.partitions: "8"``
-    config: dict[str, str] = Field(default_factory=dict)
-    #: a folder both the driver and the executors see (``/dbfs/...``, ``/Volumes/...``,
-    #: a shared mount): the canonical tables go to Spark as Parquet files there;
-    #: default: as Arrow through the driver
-    staging: str | None = None
-
-    @field_validator("config", mode="before")
-    @classmethod
-    def _config_text(cls, v: Any) -> Any:
-        # YAML reads 8 and true as int and bool; Spark settings are strings
-        if isinstance(v, dict):
-            return {k: str(x).lower() if isinstance(x, bool) else str(x) for k, x in v.items()}
-        return v
-
-
 class Definitions(_Model):
     company: str = "Unnamed company"
     reporting: Reporting = Reporting()
@@ -420,6 +403,7 @@ class Definitions(_Model):
     sync: Sync = Sync()
     #: where the engine runs: duckdb (in process) or spark (docs/spark.md)
     engine: Literal["duckdb", "spark"] = "duckdb"
+    duckdb: DuckDB = DuckDB()
     spark: Spark = Spark()
 
     # set by load_definitions, not by the YAML

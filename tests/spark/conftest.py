@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from crossfoot.config import Spark
+from crossfoot.engine.settings import Spark
 
 TEST_SESSION = Spark(
     master="local[2]",

@@ -28,10 +28,6 @@ from crossfoot.engine.backend import Backend
 from crossfoot.engine.money import cents_to_decimal, from_cents
 
 
-def _nonzero(t: ir.Table) -> ir.Table:
-    return t.filter(t.cents != 0)
-
-
 def _bridge(t: ir.Table, defs: Definitions, extra: tuple[str, ...] = ()) -> ir.Table:
     return t.select(
         *extra,
@@ -122,14 +118,9 @@ def collect(
         rejects=arrow(rejects.select(*REJECT_COLUMNS)),
         notes=notes,
         definition_drift=_drift(backend),
-        # one row per group, period and step would be millions of zeros for a large
-        # company (30,000 customers × 12 periods × 22 steps): only the non-zero rows
-        bridge_by_owner=arrow(
-            _bridge(_nonzero(backend.table("bridge_by_owner")), defs, ("owner",))
-        ),
-        bridge_by_customer=arrow(
-            _bridge(_nonzero(backend.table("bridge_by_customer")), defs, ("customer",))
-        ),
+        # the engine keeps only their non-zero rows (engine/bridge.py)
+        bridge_by_owner=arrow(_bridge(backend.table("bridge_by_owner"), defs, ("owner",))),
+        bridge_by_customer=arrow(_bridge(backend.table("bridge_by_customer"), defs, ("customer",))),
         flow=flow_map(backend, defs),
         platform_fit=platform_fit(defs, _platform_tables(backend)),
         roadmap=build_roadmap(backend, defs),

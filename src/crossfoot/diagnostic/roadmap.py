@@ -18,6 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import ibis
+import ibis.expr.types as ir
 
 from crossfoot.causes import CAUSE_BY_CODE
 from crossfoot.config import Definitions
@@ -191,9 +192,17 @@ class _Namer:
             f"{self.deals}: {_listed(g.crm_ids)}",
         )
 
+    def _of_group(self, t: ir.Table, g: _Group) -> ir.Table:
+        """The rows of ``t`` whose ``deal_id`` has an exception of ``g``'s cause.
+
+        A semi-join, not ``isin`` over ``g.crm_ids``: that inlines thousands of ids into SQL.
+        """
+        ex = self.backend.table("exception_rows")
+        ids = ex.filter(ex.cause == g.cause).select(g_deal="crm_record_id")
+        return t.semi_join(ids, t.deal_id == ids.g_deal)
+
     def _sync_timing_gap(self, g: _Group) -> tuple[str, str]:
-        f = self.backend.table("deal_facts")
-        late = f.filter(f.deal_id.isin(list(g.crm_ids)))
+        late = self._of_group(self.backend.table("deal_facts"), g)
         max_days = self.backend.scalar(late.p_date.delta(late.close_date, unit="day").max())
         period = "quarter" if self.defs.reporting.period == "quarter" else "month"
         return (
@@ -205,7 +214,7 @@ class _Namer:
 
     def _product_line_mismatch(self, g: _Group) -> tuple[str, str]:
         pairs = self.backend.table("deal_product_lines")
-        flagged = pairs.filter(pairs.deal_id.isin(list(g.crm_ids)))
+        flagged = self._of_group(pairs, g)
         crm = flagged.filter(flagged.side == "crm").select("deal_id", crm_pl="product_line")
         erp = flagged.filter(flagged.side == "erp").select(e_id="deal_id", erp_pl="product_line")
         j = crm.join(erp, crm.deal_id == erp.e_id).filter(lambda t: t.crm_pl != t.erp_pl)
@@ -244,8 +253,7 @@ class _Namer:
         )
 
     def _fx_difference(self, g: _Group) -> tuple[str, str]:
-        f = self.backend.table("deal_facts")
-        fx = f.filter(f.deal_id.isin(list(g.crm_ids)))
+        fx = self._of_group(self.backend.table("deal_facts"), g)
         currencies = sorted(
             self.backend.to_arrow(fx.select("currency").distinct()).column(0).to_pylist()
         )

@@ -76,7 +76,14 @@ class DuckDBBackend(Backend):
     name = "duckdb"
     SUPPORTS_FILE_SCAN = True
 
-    def __init__(self, path: str | Path | None = None, *, memory_limit: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        memory_limit: str | None = None,
+        temp_directory: str | Path | None = None,
+        threads: int | None = None,
+    ) -> None:
         import duckdb
 
         self.path = Path(path) if path else None
@@ -85,6 +92,10 @@ class DuckDBBackend(Backend):
         config: dict[str, Any] = {"preserve_insertion_order": True}
         if memory_limit:
             config["memory_limit"] = memory_limit
+        if temp_directory:
+            config["temp_directory"] = str(temp_directory)
+        if threads:
+            config["threads"] = threads
         try:
             self.raw = duckdb.connect(str(self.path) if self.path else ":memory:", config=config)
         except duckdb.IOException as exc:  # another process holds the file's lock
@@ -93,6 +104,8 @@ class DuckDBBackend(Backend):
                 "using it? Wait for it, or pass --workspace with another file",
                 location=str(self.path),
             ) from exc
+        # DuckDB's own progress bar would print over the CLI's (and into logs)
+        self.raw.execute("set enable_progress_bar = false")
         self._con = ibis.duckdb.from_connection(self.raw)
 
     @property
@@ -105,8 +118,14 @@ class DuckDBBackend(Backend):
     def materialize(self, expr: ibis.Table, name: str) -> ibis.Table:
         # stage tables live for the session only (in memory, spilling to disk when
         # large): the store keeps the canonical tables and each run's results,
-        # not the scaffolding between them
-        return self._con.create_table(name, expr, overwrite=True, temp=True)
+        # not the scaffolding between them. Written once: Ibis's create_table with
+        # overwrite inserts into a scratch table and then copies it whole. The
+        # declared columns keep Ibis's types (DuckDB would widen a sum to HUGEINT).
+        self._con._run_pre_execute_hooks(expr)  # registers the expression's memtables
+        columns = ", ".join(c.sql("duckdb") for c in expr.schema().to_sqlglot_column_defs("duckdb"))
+        self.raw.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" ({columns})')
+        self.raw.execute(f'INSERT INTO "{name}" {self._con.compile(expr)}')
+        return self._con.table(name)
 
     def to_arrow(self, expr: ibis.Table) -> pa.Table:
         return self._con.to_pyarrow(expr)

@@ -93,8 +93,8 @@ def _steps(backend: Backend, defs: Definitions, as_of_period: str) -> ir.Table:
     )
 
 
-def _complete(long: ir.Table, by: list[str]) -> ir.Table:
-    """Every step for every group, with totals and unexplained derived so it foots."""
+def _wide(long: ir.Table, by: list[str]) -> ir.Table:
+    """One row per group, one column per step, with totals and unexplained derived so it foots."""
     wide = long.group_by(by).aggregate(
         **{
             s: ibis.ifelse(long.step == s, long.cents, 0).sum().cast("int64")
@@ -104,16 +104,27 @@ def _complete(long: ir.Table, by: list[str]) -> ir.Table:
     booked = wide.crm_bookings + wide.won_not_booked
     expected = booked + wide.deferred + wide.recognized_from_prior
     cause_sum = sum((wide[c] for c in CAUSE_CODES), ibis.literal(0, "int64"))
-    wide = wide.mutate(
+    return wide.mutate(
         booked=booked,
         expected_revenue=expected,
         unexplained=wide.erp_revenue - expected - cause_sum,
     )
+
+
+def _long(wide: ir.Table, by: list[str], *, nonzero: bool) -> ir.Table:
+    """The wide table back to one row per group and step; ``nonzero`` leaves out the zeros.
+
+    The overall and product-line bridges keep every step, zeros included, so each
+    period shows the whole bridge; the owner and customer bridges are
+    groups × periods × 25 steps and mostly zero, so they keep only the money.
+    """
     kinds = dict(BRIDGE_STEPS)
     rows = [
         wide.select(*by, step=ibis.literal(s), kind=ibis.literal(kinds[s]), cents=wide[s])
         for s, _ in BRIDGE_STEPS
     ]
+    if nonzero:
+        rows = [r.filter(r.cents != 0) for r in rows]
     return ibis.union(*rows)
 
 
@@ -145,8 +156,13 @@ def _with_parties(backend: Backend, long: ir.Table) -> ir.Table:
 
 def build_bridge(backend: Backend, defs: Definitions, as_of_period: str) -> None:
     long = backend.run_stage("bridge_steps", _steps(backend, defs, as_of_period))
-    backend.run_stage("bridge", _complete(long, ["period"]))
-    backend.run_stage("bridge_by_product_line", _complete(long, ["product_line", "period"]))
+    for by, name in (
+        (["period"], "bridge"),
+        (["product_line", "period"], "bridge_by_product_line"),
+    ):
+        backend.run_stage(name, _long(_wide(long, by), by, nonzero=False))
     parties = backend.run_stage("bridge_steps_by_party", _with_parties(backend, long))
-    backend.run_stage("bridge_by_owner", _complete(parties, ["owner", "period"]))
-    backend.run_stage("bridge_by_customer", _complete(parties, ["customer", "period"]))
+    for group in ("owner", "customer"):
+        # materialized first: unpivoting reads the wide table once per step
+        wide = backend.run_stage(f"bridge_wide_by_{group}", _wide(parties, [group, "period"]))
+        backend.run_stage(f"bridge_by_{group}", _long(wide, [group, "period"], nonzero=True))

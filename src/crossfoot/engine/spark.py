@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import ibis.expr.types as ir
 
-from crossfoot.config import Spark
+from crossfoot.engine.settings import Spark
 from crossfoot.engine.backend import Backend, DuckDBBackend
 from crossfoot.model.schema import CANONICAL
 

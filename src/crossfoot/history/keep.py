@@ -34,6 +34,11 @@ def keep_run(
     hashes: dict[str, str] = {}
     if pending is not None:
         written = write_outputs(result, pending)
-        hashes = {name: hashlib.sha256(p.read_bytes()).hexdigest() for name, p in written.items()}
+        hashes = {name: _sha256(path) for name, path in written.items()}
     record_run(backend, result, rid=rid, out_dir=out, outputs=hashes, interface=interface)
     return result
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as fh:  # streamed: the large CSV files need not fit in memory
+        return hashlib.file_digest(fh, "sha256").hexdigest()

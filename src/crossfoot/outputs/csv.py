@@ -1,61 +1,121 @@
 """The CSV files of a run: the exact record (UTF-8, ``\\n``, money with 2 decimals).
 
 Columns are the SPEC §8 contracts, in order; rows are sorted by the view; text
-cells are formula-safe (see ``safe.py``).
+cells are formula-safe (``safe.py``'s rule, written here in SQL).
+
+DuckDB writes the files straight from the view's Arrow tables, so a run with
+millions of rows (the per-customer bridge) never turns them into Python
+objects; each cell is the text ``safe.format_cell`` gives the same value
+(``tests/unit/outputs/test_csv_output.py`` compares the two).
 """
 
 from __future__ import annotations
 
-import csv
-import io
+from pathlib import Path
 
-from crossfoot.outputs.safe import format_cell
+import duckdb
+import pyarrow as pa
+
+from crossfoot.outputs.safe import FORMULA_TRIGGERS, MONEY_COLUMNS
 from crossfoot.outputs.view import Rows, RunView
 
-
-def render_rows(table: Rows) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(table.columns)
-    for row in table.rows:
-        writer.writerow(format_cell(v, c) for v, c in zip(row, table.columns, strict=True))
-    return buffer.getvalue().encode("utf-8")
+QUOTE = "'"
+_TRIGGERS = ", ".join(f"chr({ord(t)})" for t in FORMULA_TRIGGERS)
 
 
-def render_exceptions(view: RunView) -> bytes:
-    return render_rows(view.exceptions)
+def as_text(table: Rows) -> pa.Table:
+    """Every cell as the text the CSV holds (null where the cell is empty), same order.
+
+    The workbook writes its text cells from this, so both files hold the same text.
+    """
+    cells = ", ".join(_cell_sql(table.table.schema.field(c)) for c in table.columns)
+    con = duckdb.connect()
+    try:
+        con.register("rows_to_write", table.table)
+        return con.execute(f"select {cells} from rows_to_write").to_arrow_table()
+    finally:
+        con.close()
 
 
-def render_bridge(view: RunView) -> bytes:
-    return render_rows(view.bridge_rows)
+def write_rows(table: Rows, path: Path) -> None:
+    """Write ``table`` as CSV at ``path``: a header, then one line per row, in order.
+
+    A file DuckDB cannot write raises ``OSError``.
+    """
+    cells = ", ".join(_cell_sql(table.table.schema.field(c)) for c in table.columns)
+    target = str(path).replace(QUOTE, QUOTE * 2)
+    con = duckdb.connect()
+    try:
+        con.register("rows_to_write", table.table)
+        con.execute(
+            f"copy (select {cells} from rows_to_write) to '{target}' "
+            "(format csv, header true, delimiter ',', quote '\"', new_line '\\n')"
+        )
+    except duckdb.IOException as exc:  # the caller names the file (render.py)
+        raise OSError(str(exc)) from exc
+    finally:
+        con.close()
 
 
-def render_bridge_by_product_line(view: RunView) -> bytes:
-    return render_rows(view.bridge_by_product_line)
+def _cell_sql(field: pa.Field) -> str:
+    """One column as the text ``safe.format_cell`` gives its values; null is an empty cell."""
+    name = '"' + field.name.replace('"', '""') + '"'
+    kind = field.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind):
+        value = f"cast({name} as varchar)"
+        escaped = (
+            f"case when left({value}, 1) in ({_TRIGGERS}) then chr(39) || {value} else {value} end"
+        )
+        text = f"nullif({escaped}, '')"  # DuckDB would quote an empty text; format_cell leaves it empty
+    elif pa.types.is_boolean(kind):
+        text = f"case when {name} then 'true' when not {name} then 'false' end"
+    elif pa.types.is_timestamp(kind):
+        utc = f"timezone('UTC', {name})" if kind.tz else name
+        fraction = (
+            f"case when microsecond({utc}) % 1000000 <> 0 then strftime({utc}, '.%f') else '' end"
+        )
+        text = f"strftime({utc}, '%Y-%m-%dT%H:%M:%S') || {fraction} || 'Z'"
+    elif field.name in MONEY_COLUMNS and not pa.types.is_decimal(kind):
+        raise TypeError(f"money column {field.name!r} holds {kind}, not decimal")
+    else:  # decimals keep their places, dates are ISO, doubles their shortest round-trip text
+        text = f"cast({name} as varchar)"
+    return f"{text} as {name}"
 
 
-def render_matches(view: RunView) -> bytes:
-    return render_rows(view.matches)
+def render_exceptions(view: RunView, path: Path) -> None:
+    write_rows(view.exceptions, path)
 
 
-def render_rejects(view: RunView) -> bytes:
-    return render_rows(view.rejects)
+def render_bridge(view: RunView, path: Path) -> None:
+    write_rows(view.bridge_rows, path)
 
 
-def render_milestones_pending(view: RunView) -> bytes:
-    return render_rows(view.milestones_pending)
+def render_bridge_by_product_line(view: RunView, path: Path) -> None:
+    write_rows(view.bridge_by_product_line, path)
 
 
-def render_bridge_by_owner(view: RunView) -> bytes:
-    return render_rows(view.bridge_by_owner)
+def render_matches(view: RunView, path: Path) -> None:
+    write_rows(view.matches, path)
 
 
-def render_bridge_by_customer(view: RunView) -> bytes:
-    return render_rows(view.bridge_by_customer)
+def render_rejects(view: RunView, path: Path) -> None:
+    write_rows(view.rejects, path)
 
 
-def render_exception_effects(view: RunView) -> bytes:
-    return render_rows(view.exception_effects)
+def render_milestones_pending(view: RunView, path: Path) -> None:
+    write_rows(view.milestones_pending, path)
+
+
+def render_bridge_by_owner(view: RunView, path: Path) -> None:
+    write_rows(view.bridge_by_owner, path)
+
+
+def render_bridge_by_customer(view: RunView, path: Path) -> None:
+    write_rows(view.bridge_by_customer, path)
+
+
+def render_exception_effects(view: RunView, path: Path) -> None:
+    write_rows(view.exception_effects, path)
 
 
 ROADMAP_COLUMNS = (
@@ -64,14 +124,24 @@ ROADMAP_COLUMNS = (
 )  # fmt: skip
 
 
-def render_roadmap(view: RunView) -> bytes:
+def render_roadmap(view: RunView, path: Path) -> None:
     """``roadmap.csv``: one row per fix; ``amount`` is the money it explains (Σ |effect|)."""
     run = view.result
     rows = tuple(
         (
-            i.rank, i.layer, i.cause, i.title, i.detail, i.owner, i.effort_days, i.records,
-            i.money, i.money_per_day, run.currency, ";".join(i.exception_ids),
+            i.rank,
+            i.layer,
+            i.cause,
+            i.title,
+            i.detail,
+            i.owner,
+            i.effort_days,
+            i.records,
+            i.money,
+            i.money_per_day,
+            run.currency,
+            ";".join(i.exception_ids),
         )
         for i in run.roadmap
     )
-    return render_rows(Rows(ROADMAP_COLUMNS, rows))
+    write_rows(Rows.of(ROADMAP_COLUMNS, rows), path)

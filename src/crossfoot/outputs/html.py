@@ -8,11 +8,11 @@ Every figure is ``display_money`` of the same Decimal that ``bridge.csv`` holds.
 
 from __future__ import annotations
 
-from collections import Counter
 from decimal import Decimal
 from typing import Any
 
 import jinja2
+import pyarrow as pa
 
 from crossfoot.causes import CAUSE_BY_CODE
 from crossfoot.diagnostic.flow import system_label
@@ -56,10 +56,10 @@ def report_context(view: RunView) -> dict[str, Any]:
         "step_rows": _step_rows(view),
         "causes": view.ranked_causes,
         "cause_chart": cause_bars(view.ranked_causes) if view.ranked_causes else None,
-        "exception_count": len(view.exceptions.rows),
+        "exception_count": len(view.exceptions),
         "top_exceptions": view.top_exceptions(TOP_EXCEPTIONS),
         "top_limit": TOP_EXCEPTIONS,
-        "reject_count": len(view.rejects.rows),
+        "reject_count": len(view.rejects),
         "reject_groups": _reject_groups(view),
         "crm_label": system_label(run.crm_system),
         "erp_label": system_label(run.erp_system),
@@ -87,13 +87,19 @@ def _group_totals(rows: Rows, limit: int | None) -> dict[str, Any]:
     """Per group, the bridge's totals summed over every period, largest difference first.
 
     ``difference`` is ERP revenue − expected revenue: the sum of the cause steps.
+    Summed in Arrow: the per-customer bridge has millions of rows at scale.
     """
+    import pyarrow.compute as pc
+
+    group = rows.columns[0]
+    table = rows.table.filter(pc.is_in(rows.table.column("step"), pa.array(GROUP_STEPS)))
+    sums_table = table.group_by([group, "step"]).aggregate([("amount", "sum")])
     sums: dict[str, dict[str, Decimal]] = {}
-    for group, _period, step, _kind, amount, _cur in rows.rows:
-        if step in GROUP_STEPS and isinstance(amount, Decimal):
-            key = "" if group is None else str(group)
-            per = sums.setdefault(key, dict.fromkeys(GROUP_STEPS, Decimal(0)))
-            per[str(step)] += amount
+    for g, step, amount in zip(
+        *(sums_table.column(c).to_pylist() for c in (group, "step", "amount_sum")), strict=True
+    ):
+        per = sums.setdefault("" if g is None else str(g), dict.fromkeys(GROUP_STEPS, Decimal(0)))
+        per[str(step)] += amount if isinstance(amount, Decimal) else Decimal(0)
     differences = {g: v["erp_revenue"] - v["expected_revenue"] for g, v in sums.items()}
     order = sorted(sums, key=lambda g: (-abs(differences[g]), g))
     ranked = [{"group": g, **sums[g], "difference": differences[g]} for g in order]
@@ -151,8 +157,14 @@ def _step_rows(view: RunView) -> list[dict[str, Any]]:
 
 
 def _reject_groups(view: RunView) -> list[tuple[tuple[str, ...], int]]:
-    index = [view.rejects.columns.index(c) for c in REJECT_GROUP_COLUMNS]
-    counts = Counter(
-        tuple("" if row[i] is None else str(row[i]) for i in index) for row in view.rejects.rows
+    """The most frequent kinds of rejected row (counted in Arrow: there may be millions)."""
+    import pyarrow.compute as pc
+
+    table = view.rejects.table.select(list(REJECT_GROUP_COLUMNS))
+    text = pa.table(
+        [pc.fill_null(pc.cast(c, pa.string()), "") for c in table.columns], names=table.column_names
     )
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_REJECT_GROUPS]
+    counted = text.group_by(list(REJECT_GROUP_COLUMNS)).aggregate([([], "count_all")])
+    keys = zip(*(counted.column(c).to_pylist() for c in REJECT_GROUP_COLUMNS), strict=True)
+    counts = list(zip(keys, counted.column("count_all").to_pylist(), strict=True))
+    return sorted(counts, key=lambda kv: (-kv[1], kv[0]))[:TOP_REJECT_GROUPS]

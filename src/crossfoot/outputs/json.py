@@ -67,8 +67,8 @@ def summary(view: RunView, report_pdf: dict[str, Any] | None = None) -> dict[str
             }
             for c in view.causes
         ],
-        "exceptions": len(view.exceptions.rows),
-        "rejects": len(view.rejects.rows),
+        "exceptions": len(view.exceptions),
+        "rejects": len(view.rejects),
         "bridge": [
             {
                 "period": s.period,
@@ -92,13 +92,17 @@ def summary(view: RunView, report_pdf: dict[str, Any] | None = None) -> dict[str
             for d in run.definition_drift
         ],
         "milestones_pending": {
-            "lines": len(view.milestones_pending.rows),
+            "lines": len(view.milestones_pending),
             "amount": format_money(_total(view.milestones_pending.records(), "amount")),
         },
         "flow": _flow(view),
         "platform_fit": [
-            {"system": p.system, "dimension": p.dimension, "finding": p.finding,
-             "points_to": p.points_to}
+            {
+                "system": p.system,
+                "dimension": p.dimension,
+                "finding": p.finding,
+                "points_to": p.points_to,
+            }
             for p in run.platform_fit
         ],
         "roadmap": [

@@ -56,7 +56,7 @@ def render_executive_summary(view: RunView) -> bytes:
         f"of revenue in these periods; the ERP recognized **{cur} {m(erp)}**.",
         f"- The systems disagree by **{cur} {m(gap)}** net, and the causes below move "
         f"**{cur} {m(moved)}** between periods, product lines and records on the way "
-        f"({len(view.exceptions.rows)} record-level differences).",
+        f"({len(view.exceptions)} record-level differences).",
         f"- Unexplained after every cause: **{cur} {m(unexplained)}**. "
         "Every other cent is traced to a record in `exceptions.csv`.",
         "",

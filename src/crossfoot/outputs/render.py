@@ -1,9 +1,10 @@
-"""Write a run's output folder: one renderer per file, all from one view of the run.
+"""Write a run's output folder: one writer per file, all from one view of the run.
 
-Every file is rendered in memory first, so a rendering bug leaves no half-written
-folder; then each is written to a temporary name and renamed into place, so a
-reader never sees a partial file. A file that cannot be written raises
-``OutputError`` naming its path.
+Every file is first written under a temporary name in the folder; only when all
+of them succeeded are they renamed into place, so a rendering bug leaves no
+half-written folder and a reader never sees a partial file. A file that cannot
+be written raises ``OutputError`` naming its path. The large CSV files go from
+Arrow to disk through DuckDB (``csv.py``); the others are rendered in memory.
 """
 
 from __future__ import annotations
@@ -19,11 +20,20 @@ from crossfoot.outputs import csv, html, json, markdown, xlsx
 from crossfoot.outputs.pdf import print_pdf
 from crossfoot.outputs.view import RunView, build_view
 
-Renderer = Callable[[RunView], bytes]
+#: writes one file of the view at the given path
+Writer = Callable[[RunView, Path], None]
 
-#: file name -> renderer, in the order they are written (SPEC §8); summary.json
+
+def _in_memory(render: Callable[[RunView], bytes]) -> Writer:
+    def write(view: RunView, path: Path) -> None:
+        path.write_bytes(render(view))
+
+    return write
+
+
+#: file name -> writer, in the order they are written (SPEC §8); summary.json
 #: is rendered last, because it records whether the PDF could be printed
-RENDERERS: tuple[tuple[str, Renderer], ...] = (
+RENDERERS: tuple[tuple[str, Writer], ...] = (
     ("exceptions.csv", csv.render_exceptions),
     ("bridge.csv", csv.render_bridge),
     ("bridge_by_product_line.csv", csv.render_bridge_by_product_line),
@@ -34,9 +44,9 @@ RENDERERS: tuple[tuple[str, Renderer], ...] = (
     ("matches.csv", csv.render_matches),
     ("rejects.csv", csv.render_rejects),
     ("milestones_pending.csv", csv.render_milestones_pending),
-    ("exceptions.xlsx", xlsx.render_workbook),
-    ("report.html", html.render_report),
-    ("executive_summary.md", markdown.render_executive_summary),
+    ("exceptions.xlsx", _in_memory(xlsx.render_workbook)),
+    ("report.html", _in_memory(html.render_report)),
+    ("executive_summary.md", _in_memory(markdown.render_executive_summary)),
 )
 #: every run writes these; ``report.pdf`` too when a Chromium is available (see pdf.py)
 OUTPUT_FILES = ("summary.json", *(name for name, _ in RENDERERS))
@@ -46,29 +56,55 @@ PDF_FILE = "report.pdf"
 def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Path]:
     """Write every output of ``result`` into ``out_dir``; returns file name -> path."""
     view = build_view(result)
-    payloads = {name: render(view) for name, render in RENDERERS}
-    pdf = print_pdf(payloads["report.html"])
-    payloads["summary.json"] = json.render_summary(view, pdf.summary())
-    if pdf.pdf is not None:
-        payloads[PDF_FILE] = pdf.pdf
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the output folder: {exc}", location=str(out_dir)) from exc
-    written = {name: _write_atomic(out_dir / name, payload) for name, payload in payloads.items()}
+    staged: dict[str, Path] = {}
+    try:
+        for name, write in RENDERERS:
+            staged[name] = _temporary(out_dir / name)
+            _write(write, view, staged[name], out_dir / name)
+        pdf = print_pdf(staged["report.html"].read_bytes())
+        extra = {"summary.json": json.render_summary(view, pdf.summary())}
+        if pdf.pdf is not None:
+            extra[PDF_FILE] = pdf.pdf
+        for name, payload in extra.items():
+            staged[name] = _temporary(out_dir / name)
+            _write(_bytes_writer(payload), view, staged[name], out_dir / name)
+        written = {name: _publish(tmp, out_dir / name) for name, tmp in staged.items()}
+    except BaseException:
+        for tmp in staged.values():
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+        raise
     if pdf.pdf is None:  # a PDF left by an earlier run would not match this report
         with contextlib.suppress(OSError):
             (out_dir / PDF_FILE).unlink(missing_ok=True)
     return written
 
 
-def _write_atomic(path: Path, payload: bytes) -> Path:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # same folder: rename is atomic
+def _temporary(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")  # same folder: rename is atomic
+
+
+def _bytes_writer(payload: bytes) -> Writer:
+    def write(_view: RunView, path: Path) -> None:
+        path.write_bytes(payload)
+
+    return write
+
+
+def _write(write: Writer, view: RunView, tmp: Path, final: Path) -> None:
     try:
-        tmp.write_bytes(payload)
+        write(view, tmp)
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", location=str(final)) from exc
+
+
+def _publish(tmp: Path, path: Path) -> Path:
+    try:
         tmp.replace(path)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
         raise OutputError(f"cannot write: {exc.strerror or exc}", location=str(path)) from exc
     return path

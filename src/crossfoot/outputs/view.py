@@ -6,11 +6,13 @@ and the report cannot disagree: they read the same Decimals in the same order.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+
+import pyarrow as pa
 
 from crossfoot.causes import CAUSE_BY_CODE, CAUSES, STEP_ORDER, Cause
 from crossfoot.diagnostic.findings import (
@@ -24,8 +26,10 @@ from crossfoot.diagnostic.findings import (
 from crossfoot.errors import SchemaError
 from crossfoot.outputs.safe import MONEY_COLUMNS, Cell, money_value
 
-if TYPE_CHECKING:
-    import pyarrow as pa
+MONEY_TYPE = pa.decimal128(18, 2)
+#: positions of the bridge steps and the causes, for sorting inside Arrow
+_STEP_RANKS = pa.array(sorted(STEP_ORDER, key=STEP_ORDER.__getitem__))
+_CAUSE_RANKS = pa.array([c.code for c in CAUSES])
 
 EFFECT_COLUMNS = ("exception_id", "period", "amount")
 PRODUCT_LINE_BRIDGE_COLUMNS = ("product_line", *BRIDGE_COLUMNS)
@@ -65,13 +69,50 @@ def step_rank(step: str) -> int:
 
 @dataclass(frozen=True)
 class Rows:
-    """A table ready to write: contract columns in order, rows sorted."""
+    """A table ready to write: contract columns in order, rows sorted, money checked.
+
+    The rows stay in Arrow: the CSV files are written from ``table`` by DuckDB and
+    the report aggregates it in Arrow, so a run with millions of rows never turns
+    them into Python objects. ``rows`` and ``records()`` are for the small tables.
+    """
 
     columns: tuple[str, ...]
-    rows: tuple[tuple[Cell, ...], ...]
+    table: pa.Table
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
+
+    @cached_property
+    def rows(self) -> tuple[tuple[Cell, ...], ...]:
+        values = [self.table.column(c).to_pylist() for c in self.columns]
+        return tuple(zip(*values, strict=True)) if values else ()
 
     def records(self) -> list[dict[str, Cell]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def where(self, column: str, value: str) -> Rows:
+        """The rows whose ``column`` equals ``value``, in the same order."""
+        import pyarrow.compute as pc
+
+        return Rows(self.columns, self.table.filter(pc.equal(self.table.column(column), value)))
+
+    def head(self, n: int) -> Rows:
+        return Rows(self.columns, self.table.slice(0, n))
+
+    @classmethod
+    def of(cls, columns: tuple[str, ...], rows: Sequence[Sequence[Cell]]) -> Rows:
+        """Rows built in Python (small tables: the roadmap, tests), in the given order."""
+        import pyarrow as pa
+
+        arrays = []
+        for i, name in enumerate(columns):
+            values = [row[i] for row in rows]
+            if name in MONEY_COLUMNS:
+                arrays.append(pa.array([money_value(v, name) for v in values], MONEY_TYPE))
+            else:
+                array = pa.array(values)
+                arrays.append(array if array.type != pa.null() else array.cast(pa.string()))
+        return cls(columns, pa.table(arrays, names=list(columns)))
 
 
 @dataclass(frozen=True)
@@ -149,13 +190,18 @@ class RunView:
 
     def top_exceptions(self, limit: int) -> list[dict[str, Cell]]:
         """The exceptions with the largest |impact|, ties in exceptions.csv order."""
-        records = self.exceptions.records()
-        return sorted(records, key=lambda r: -abs(_money(r["impact"])))[:limit]
+        import pyarrow.compute as pc
+
+        table = self.exceptions.table
+        size = pc.abs(table.column("impact"))
+        order = pc.sort_indices(size, sort_keys=[("", "descending")])  # stable: ties keep order
+        top = table.take(order[:limit])
+        return Rows(self.exceptions.columns, top).records()
 
 
 def build_view(result: RunResult) -> RunView:
-    bridge_rows = _rows(result.bridge, "bridge", BRIDGE_COLUMNS, _bridge_key)
-    exceptions = _rows(result.exceptions, "exceptions", EXCEPTION_COLUMNS, _exception_key)
+    bridge_rows = _rows(result.bridge, "bridge", BRIDGE_COLUMNS, _bridge_order(None))
+    exceptions = _rows(result.exceptions, "exceptions", EXCEPTION_COLUMNS, _EXCEPTION_ORDER)
     steps = tuple(
         Step(period=str(p), step=str(s), kind=str(k), amount=_money(a), currency=str(c))
         for p, s, k, a, c in bridge_rows.rows
@@ -168,117 +214,155 @@ def build_view(result: RunResult) -> RunView:
         bridge=steps,
         periods=tuple(PeriodBridge(p, tuple(ss)) for p, ss in by_period.items()),
         bridge_rows=bridge_rows,
-        bridge_by_product_line=_rows(
-            result.bridge_by_product_line,
-            "bridge_by_product_line",
-            PRODUCT_LINE_BRIDGE_COLUMNS,
-            lambda r: (_sort_value(r[0]), *_bridge_key(r[1:])),
-        ),
+        bridge_by_product_line=_group_bridge(result.bridge_by_product_line, "product_line"),
         exceptions=exceptions,
         matches=_rows(result.matches, "matches", MATCH_COLUMNS, None),
         rejects=_rows(result.rejects, "rejects", REJECT_COLUMNS, None),
         causes=_cause_totals(exceptions, result.exception_effects),
         milestones_pending=(
-            Rows(PENDING_MILESTONE_COLUMNS, ())
+            _empty(PENDING_MILESTONE_COLUMNS)
             if result.milestones_pending is None
-            else _rows(result.milestones_pending, "milestones_pending", PENDING_MILESTONE_COLUMNS, None)
+            else _rows(
+                result.milestones_pending, "milestones_pending", PENDING_MILESTONE_COLUMNS, None
+            )
         ),
         bridge_by_owner=_group_bridge(result.bridge_by_owner, "owner"),
         bridge_by_customer=_group_bridge(result.bridge_by_customer, "customer"),
-        exception_effects=_rows(result.exception_effects, "exception_effects", EFFECT_COLUMNS, None),
+        exception_effects=_rows(
+            result.exception_effects, "exception_effects", EFFECT_COLUMNS, None
+        ),
     )
 
 
 def _group_bridge(table: pa.Table | None, group: str) -> Rows:
-    """A bridge per owner or customer: by group, then period, then step order."""
+    """A bridge per product line, owner or customer: by group, then period, then step order."""
     columns = (group, *BRIDGE_COLUMNS)
     if table is None:
-        return Rows(columns, ())
-    return _rows(
-        table, f"bridge_by_{group}", columns, lambda r: (_sort_value(r[0]), *_bridge_key(r[1:]))
-    )
+        return _empty(columns)
+    return _rows(table, f"bridge_by_{group}", columns, _bridge_order(group))
 
 
 def _cause_totals(exceptions: Rows, effects_table: pa.Table) -> tuple[CauseTotal, ...]:
-    effects = _rows(effects_table, "exception_effects", EFFECT_COLUMNS, None)
-    cause_of = {str(r["exception_id"]): str(r["cause"]) for r in exceptions.records()}
-    counts: Counter[str] = Counter()
-    impact: dict[str, Decimal] = defaultdict(Decimal)
-    moved: dict[str, Decimal] = defaultdict(Decimal)
-    for r in exceptions.records():
-        counts[str(r["cause"])] += 1
-        impact[str(r["cause"])] += _money(r["impact"])
-    where = "RunResult.exception_effects"
-    orphans = sorted({str(e) for e, _, _ in effects.rows} - cause_of.keys())
-    if orphans:
-        listed = ", ".join(orphans[:5])
-        raise SchemaError(f"effects of unknown exception(s) {listed}", location=where)
-    for exception_id, _, amount in effects.rows:
-        moved[cause_of[str(exception_id)]] += abs(_money(amount))
-    known = [CauseTotal(c, counts[c.code], impact[c.code], moved[c.code]) for c in CAUSES]
-    unknown = sorted(set(counts) - set(CAUSE_BY_CODE))  # shown, never dropped
-    return (
-        *known,
-        *(CauseTotal(_unknown_cause(u), counts[u], impact[u], moved[u]) for u in unknown),
+    import pyarrow.compute as pc
+
+    effects = _rows(effects_table, "exception_effects", EFFECT_COLUMNS, None).table
+    ids = exceptions.table.column("exception_id")
+    orphans = pc.unique(
+        effects.filter(pc.invert(pc.is_in(effects.column("exception_id"), ids))).column(
+            "exception_id"
+        )
     )
+    if len(orphans):
+        listed = ", ".join(sorted(str(o) for o in orphans.to_pylist())[:5])
+        raise SchemaError(
+            f"effects of unknown exception(s) {listed}", location="RunResult.exception_effects"
+        )
+    per_cause = exceptions.table.group_by("cause").aggregate(
+        [("cause", "count"), ("impact", "sum")]
+    )
+    counts = dict(
+        zip(per_cause["cause"].to_pylist(), per_cause["cause_count"].to_pylist(), strict=True)
+    )
+    impact = dict(
+        zip(per_cause["cause"].to_pylist(), per_cause["impact_sum"].to_pylist(), strict=True)
+    )
+    moved_table = (
+        effects.set_column(2, "amount", pc.abs(effects.column("amount")))
+        .join(exceptions.table.select(["exception_id", "cause"]), "exception_id")
+        .group_by("cause")
+        .aggregate([("amount", "sum")])
+    )
+    moved = dict(
+        zip(moved_table["cause"].to_pylist(), moved_table["amount_sum"].to_pylist(), strict=True)
+    )
+
+    def total(cause: Cause) -> CauseTotal:
+        code = cause.code
+        return CauseTotal(
+            cause, counts.get(code, 0), _money(impact.get(code)), _money(moved.get(code))
+        )
+
+    unknown = sorted(set(counts) - set(CAUSE_BY_CODE))  # shown, never dropped
+    return (*(total(c) for c in CAUSES), *(total(_unknown_cause(u)) for u in unknown))
 
 
 def _unknown_cause(code: str) -> Cause:
     return Cause(code, code, "not a cause code of this crossfoot version", "", "integration", 0)
 
 
-SortKey = Callable[[tuple[Cell, ...]], Any]
 NOT_NULL_MONEY = frozenset({"amount", "impact"})
+MONEY_TYPE_NAME = "decimal128(18, 2)"
+
+#: how a table is sorted: Arrow sort keys over the contract columns and the helper
+#: columns ``_rank`` (a step's or cause's position) and ``_size`` (|impact|)
+SortKeys = list[tuple[str, str, str]]
+_EXCEPTION_ORDER: SortKeys = [
+    ("_rank", "ascending", "at_end"),
+    ("cause", "ascending", "at_start"),
+    ("_size", "descending", "at_end"),
+    ("exception_id", "ascending", "at_start"),
+]
 
 
-def _rows(table: pa.Table, name: str, columns: tuple[str, ...], key: SortKey | None) -> Rows:
+def _bridge_order(group: str | None) -> SortKeys:
+    by_group = [(group, "ascending", "at_start")] if group else []
+    return [
+        *by_group,
+        ("period", "ascending", "at_start"),
+        ("_rank", "ascending", "at_end"),
+        ("step", "ascending", "at_start"),
+    ]
+
+
+def _empty(columns: tuple[str, ...]) -> Rows:
+    return Rows.of(columns, ())
+
+
+def _rows(table: pa.Table, name: str, columns: tuple[str, ...], order: SortKeys | None) -> Rows:
     """The contract columns of ``table``, checked and sorted; extra columns are ignored.
 
-    ``key=None`` sorts by every column in order inside Arrow (nulls first, then
-    by value): a total order at C speed, for the large tables (matches,
-    rejects, effects).
+    ``order=None`` sorts by every column in order (nulls first, then by value), a
+    total order for the tables without a natural one (matches, rejects, effects).
+    Sorting is Arrow's stable sort, so ties keep the engine's order.
     """
-    import pyarrow as pa
+    import pyarrow.compute as pc
 
     missing = [c for c in columns if c not in table.column_names]
     if missing:
         raise SchemaError(f"missing column(s) {', '.join(missing)}", location=f"RunResult.{name}")
-    for c in set(columns) & MONEY_COLUMNS:
-        if not pa.types.is_decimal(table.schema.field(c).type):
-            got = table.schema.field(c).type
-            raise SchemaError(f"money must be decimal128(18,2), got {got}", location=f"{name}.{c}")
-        if c in NOT_NULL_MONEY and table.column(c).null_count:
-            raise SchemaError("money must not be null", location=f"{name}.{c}")
     selected = table.select(list(columns))
-    if key is None:
-        selected = selected.sort_by([(c, "ascending", "at_start") for c in columns])
-    records = selected.to_pylist()
-    rows = [tuple(_checked(r[c], c) for c in columns) for r in records]
-    return Rows(columns, tuple(rows if key is None else sorted(rows, key=key)))
+    for c in set(columns) & MONEY_COLUMNS:
+        selected = selected.set_column(
+            columns.index(c), c, _checked_money(selected.column(c), name, c)
+        )
+    if order is None:
+        order = [(c, "ascending", "at_start") for c in columns]
+    else:
+        helpers = {"_rank", "_size"} & {key for key, _, _ in order}
+        if "_rank" in helpers:
+            ranks = _STEP_RANKS if "step" in columns else _CAUSE_RANKS
+            key = selected.column("step" if "step" in columns else "cause")
+            selected = selected.append_column("_rank", pc.index_in(key, value_set=ranks))
+        if "_size" in helpers:
+            selected = selected.append_column("_size", pc.abs(selected.column("impact")))
+    ordered = selected.sort_by(order) if selected.num_rows else selected
+    return Rows(columns, ordered.select(list(columns)))
 
 
-def _checked(value: Cell, column: str) -> Cell:
-    return money_value(value, column) if column in MONEY_COLUMNS else value
+def _checked_money(column: pa.ChunkedArray, name: str, c: str) -> pa.ChunkedArray:
+    """Money as decimal128(18,2): never a float or a fraction of a cent; null only where allowed."""
+    where = f"{name}.{c}"
+    if not pa.types.is_decimal(column.type):
+        raise SchemaError(f"money must be {MONEY_TYPE_NAME}, got {column.type}", location=where)
+    if c in NOT_NULL_MONEY and column.null_count:
+        raise SchemaError("money must not be null", location=where)
+    if column.type == MONEY_TYPE:
+        return column
+    try:
+        return column.cast(MONEY_TYPE)  # a safe cast fails on anything but whole cents
+    except (pa.ArrowInvalid, ValueError) as exc:
+        raise SchemaError(f"money must be whole cents ({exc})", location=where) from exc
 
 
 def _money(value: Cell) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(0)
-
-
-def _sort_value(value: Cell) -> tuple[int, Decimal, str]:
-    """Nulls first, then numbers by value, then everything else as text."""
-    if value is None:
-        return (0, Decimal(0), "")
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return (1, Decimal(value), "")
-    return (2, Decimal(0), str(value))
-
-
-def _bridge_key(row: tuple[Cell, ...]) -> tuple[Any, ...]:
-    period, step = row[0], str(row[1])
-    return (_sort_value(period), step_rank(step), step)
-
-
-def _exception_key(row: tuple[Cell, ...]) -> tuple[Any, ...]:
-    cause, impact = str(row[1]), _money(row[10])
-    return (cause_rank(cause), cause, -abs(impact), _sort_value(row[0]))

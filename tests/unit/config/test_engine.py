@@ -61,3 +61,37 @@ def test_unknown_engine_or_spark_key_names_line_and_key(
     line = SPEC_EXAMPLE.count("\n") + (2 if key.startswith("spark.") else 1)
     assert f"crossfoot.yaml:{line} {key}:" in str(err.value)
     assert says in str(err.value)
+
+
+def test_duckdb_settings_reach_the_connection(tmp_path: Path) -> None:
+    """memory_limit, temp_directory and threads are DuckDB's own settings of the run's store."""
+    from crossfoot.engine.backend import DuckDBBackend
+
+    defs = load_definitions(
+        _write(tmp_path, "duckdb:\n  memory_limit: 1500MB\n  temp_directory: spill\n  threads: 1\n")
+    )
+    assert defs.duckdb.memory_limit == "1500MB"
+    backend = DuckDBBackend(
+        tmp_path / "store.duckdb",
+        memory_limit=defs.duckdb.memory_limit,
+        temp_directory=defs.path(defs.duckdb.temp_directory or ""),
+        threads=defs.duckdb.threads,
+    )
+    try:
+        settings = dict(
+            backend.raw.execute(
+                "select name, value from duckdb_settings() "
+                "where name in ('memory_limit', 'temp_directory', 'threads')"
+            ).fetchall()
+        )
+    finally:
+        backend.close()
+    assert settings["memory_limit"] == "1.3 GiB"  # 1500 MB, as DuckDB prints it
+    assert settings["temp_directory"] == str(tmp_path / "spill")
+    assert settings["threads"] == "1"
+
+
+def test_a_memory_limit_that_is_not_a_size_names_the_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_definitions(_write(tmp_path, "duckdb:\n  memory_limit: lots\n"))
+    assert "duckdb.memory_limit" in str(err.value) and "2GB" in str(err.value)

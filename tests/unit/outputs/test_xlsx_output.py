@@ -141,3 +141,29 @@ def test_worklist_columns_are_shaded_for_editing(workbook: Any) -> None:
         assert sheet.column_dimensions[letter].fill.fgColor.rgb == "FFFFF8DC", name
     cause_letter = get_column_letter(names.index("cause") + 1)
     assert sheet.column_dimensions[cause_letter].fill.fgColor.rgb != "FFFFF8DC"
+
+
+def test_a_cause_sheet_keeps_its_largest_exceptions(
+    result: RunResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above CAUSE_SHEET_MAX a cause sheet holds its largest |impact|; the summary says so."""
+    import io
+
+    from crossfoot.outputs import xlsx
+    from crossfoot.outputs.view import build_view
+
+    monkeypatch.setattr(xlsx, "CAUSE_SHEET_MAX", 1)
+    view = build_view(result)
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.render_workbook(view)))
+    for total in view.causes:
+        if total.exceptions:
+            sheet = book[xlsx.sheet_name(total.cause.code)]
+            assert sheet.max_row == 2  # the header and one exception
+            impacts = [
+                r["impact"] for r in view.exceptions.records() if r["cause"] == total.cause.code
+            ]
+            biggest = max(abs(i) for i in impacts if isinstance(i, Decimal))
+            impact_col = [c.value for c in sheet[1]].index("impact")
+            assert abs(Decimal(repr(sheet.cell(2, impact_col + 1).value))) == biggest
+    assert any(c.exceptions > 1 for c in view.causes)  # else this test proves nothing
+    assert "largest exceptions by |impact|" in str(book["Summary"]["A4"].value)
