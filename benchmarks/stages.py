@@ -26,7 +26,8 @@ def prepared(folder: Path, until: str) -> tuple[DuckDBBackend, Definitions]:
     if until not in labels:
         raise ValueError(f"no engine step {until!r}; the steps are {labels}")
     defs = load_definitions(folder / "crossfoot.yaml")
-    backend = DuckDBBackend()
+    # in memory (no workspace file), with the engine settings `run` would use
+    backend = DuckDBBackend(memory_limit=defs.duckdb.memory_limit, threads=defs.duckdb.threads)
     load_sources(defs, backend)
     for label, step in STEPS:
         if label == until:
