@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import ibis.expr.types as ir
 
-from crossfoot.engine.settings import Spark
 from crossfoot.engine.backend import Backend, DuckDBBackend
+from crossfoot.engine.settings import Spark
 from crossfoot.model.schema import CANONICAL
 
 if TYPE_CHECKING:
