@@ -263,8 +263,8 @@ class ErpSystem(_System):
     #: the company's local currency, for documents that leave it empty (Business Central);
     #: default: the reporting currency
     local_currency: str | None = None
-    #: with ``revenue: gl``: the GL export (CSV of the income-account postings, see
-    #: docs/inputs.md), relative to the definitions file
+    #: with ``revenue: gl``: a GL export CSV of the income-account postings (docs/inputs.md),
+    #: relative to the definitions file; without it, the ERP's own GL export in ``source``
     gl: str | None = None
 
     @field_validator("fields")
@@ -281,8 +281,6 @@ class ErpSystem(_System):
 
     @model_validator(mode="after")
     def _revenue_source(self) -> ErpSystem:
-        if self.revenue == "gl" and not self.gl:
-            raise ValueError("revenue: gl needs gl: the path of the GL export (a CSV file)")
         if self.gl and self.revenue != "gl":
             raise ValueError("gl: is only read with revenue: gl")
         if self.system == "netsuite" and self.revenue not in (None, "erp"):

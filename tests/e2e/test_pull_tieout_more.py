@@ -138,6 +138,9 @@ def test_pulled_demo_gives_the_same_outputs_as_its_pages(
     vendor, choice = VENDORS[system]
     tables = CRM_TABLES if "crm" in choice else ERP_TABLES
     company = generate(tmp_path / "demo", seed=11, n_deals=150, **choice)  # type: ignore[arg-type]
+    # pull does not fetch the GL export yet (docs/pull.md): both runs read invoice lines
+    text = company.definitions.read_text()
+    company.definitions.write_text(text.replace("  revenue: gl\n", "  revenue: invoice_lines\n"))
     run(company.definitions, tmp_path / "from_files", workspace=tmp_path / "files.duckdb")
     expected = _loaded(company.definitions, tables)
     tls = tmp_path / "tls"

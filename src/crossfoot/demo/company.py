@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from crossfoot.causes import CAUSE_CODES
-from crossfoot.demo import inject, invoice_only
+from crossfoot.demo import gl, inject, invoice_only
 from crossfoot.demo import schedule_oracle as oracle
 from crossfoot.demo.catalog import SUPPORT, FxRates
 from crossfoot.demo.erp_writers import ERP_WRITERS, ERPS, demo_definitions
@@ -93,7 +93,8 @@ def generate(
 
     ``erp`` writes the ERP side as NetSuite (SuiteQL pages or CSV, with revenue
     schedules) or as QuickBooks Online, Xero or Business Central API pages
-    (see ``erp_writers.py``: no revenue schedules, so revenue is the invoice lines).
+    (``erp_writers.py``) with NetSuite's recognized revenue as each ledger's own GL
+    export (``gl.py``, read with ``erp.revenue: gl``).
     """
     if erp not in ERPS:
         raise ValueError(f"erp must be one of {', '.join(ERPS)} (got {erp!r})")
@@ -125,8 +126,7 @@ def _generate(
     _erp_only(w)
     if erp in invoice_only.INVOICE_ONLY:
         invoice_only.adapt(w)
-    if erp == "netsuite":  # the ERPs without revenue schedules recognize at invoice
-        _definition_drift(w)
+    _definition_drift(w)
     w.ledger.number()
     labels = _labels(w)
 
@@ -149,6 +149,9 @@ def _generate(
         )
     else:
         counts.update(ERP_WRITERS[erp](data / erp, customers, txns))
+        has_orders = erp not in invoice_only.INVOICE_ONLY
+        posts = gl.postings(w.ledger.revenue, txns, has_orders=has_orders, stand_ins=w.stand_ins)
+        counts.update(gl.GL_WRITERS[erp](data / erp, posts))
     counts["fx_rates"] = write_fx(data / "fx_rates.csv", w.fx)
     definitions = out_dir / "crossfoot.yaml"
     definitions.write_text(definitions_text, encoding="utf-8")

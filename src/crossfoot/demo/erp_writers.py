@@ -5,7 +5,8 @@ response shape and the file names the readers take: QuickBooks query pages
 of 1000, Xero pages of 100, Business Central OData pages of 1000 with the lines
 ``$expand``-ed. QuickBooks and Xero have no sales orders: only invoices and credit
 memos are written, and the deals are booked in the ERP by their invoices.
-None of them has revenue schedules: revenue is read from the invoice lines.
+None of them has revenue schedules: the recognized revenue is their GL export
+(``gl.py``), read with ``erp.revenue: gl``.
 """
 
 from __future__ import annotations
@@ -272,10 +273,10 @@ def erp_definitions(erp: str) -> str:
         "quickbooks": ("crm_deal_ref: Invoice.PrivateNote", "crm_account_ref: Customer.Notes",
                        "product_line: Line.ClassRef.value", "fulfilled_on: Line.ServiceDate"),
         "xero": ("crm_deal_ref: Invoices.Reference", "crm_account_ref: Contacts.AccountNumber",
-                 "product_line: Tracking.Product Line"),
+                 "product_line: Tracking.Product Line", "fulfilled_on: Invoices.Date"),
         "business_central": ("crm_deal_ref: salesInvoices.externalDocumentNumber",
                              f"product_line: dimensionSetLines.{DIMENSION}"),
     }[erp]  # fmt: skip
-    lines = [f"  system: {erp}", f"  source: data/{erp}", "  revenue: invoice_lines",
+    lines = [f"  system: {erp}", f"  source: data/{erp}", "  revenue: gl",
              "  local_currency: USD", "  fields:", *(f"    {f}" for f in fields)]  # fmt: skip
     return "erp:\n" + "\n".join(lines) + "\n"

@@ -37,7 +37,11 @@ def adapt(w: World) -> None:
                         default=None)  # fmt: skip
             dup = p.erp[0]
             assert isinstance(dup, Txn)
-            p.erp = [] if first is None else [_copy(w, first, dup.created - dup.trandate)]
+            p.erp = []
+            if first is not None:
+                copy = _copy(w, first, dup.created - dup.trandate)
+                w.stand_ins[id(dup)] = copy  # the GL books the duplicate's revenue on it
+                p.erp = [copy]
             labels.append(p)
             continue
         erp: list[Txn | Customer] = []

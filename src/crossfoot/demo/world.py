@@ -98,6 +98,8 @@ class World:
     extra_customers: list[Customer] = field(default_factory=list)
     deals: list[Deal] = field(default_factory=list)
     labels: list[PendingLabel] = field(default_factory=list)
+    #: id(order) -> the invoice that stands for it in an ERP without orders
+    stand_ins: dict[int, Txn] = field(default_factory=dict)
     _line_count: int = 0
 
     def day(self, first: date, last: date) -> date:

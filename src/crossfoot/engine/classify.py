@@ -69,7 +69,10 @@ def contributions(backend: Backend, defs: Definitions, as_of_period: str) -> ir.
     unmatched = r.deal_id.isnull()
     is_dup = r.d_root.notnull()
     is_cm = (r.doc_type == "credit_memo") & r.f_cm.fill_null(False)
-    at_close = ibis.ifelse(r.f_fx.fill_null(False), convert_cents(r.cents, r.f_rate), r.rc_cents)
+    # in the document's currency: a GL row kept in the home currency is converted back first
+    at_close = ibis.ifelse(
+        r.f_fx.fill_null(False), convert_cents(r.doc_cents, r.f_rate), r.rc_cents
+    )
     base = dict(product_line=r[pl], period=period)
 
     def part(cond: ir.BooleanValue, key: ir.Value, cause: ir.Value, cents: ir.Value) -> ir.Table:

@@ -109,6 +109,8 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
             t.product_line.notnull() & (t.rule == "none"), t.alloc_cents, 0
         ).sum(),
         has_delivery_rule=lambda t: (t.rule == "at_delivery").any(),
+        # services at close, a subscription's days: expected whether or not goods shipped
+        expects_without_delivery=lambda t: (~t.rule.isin(["at_delivery", "none"])).any(),
     )
     crm_pairs = (
         rules.filter(rules.product_line.notnull()).select("deal_id", "product_line").distinct()
@@ -237,9 +239,11 @@ def deal_facts(backend: Backend, defs: Definitions) -> ir.Table:
         & (days_late <= tol_days),
         amount_mismatch=has_docs & f.cm_ids.isnull() & (diff > tol) & ~billing_open,
         # goods billed on delivery, not delivered yet: an ERP without orders has nothing yet
+        # (unless the deal has lines expected without delivery: those should be there)
         awaiting_delivery=by_invoice
         & ~has_docs
         & f.has_delivery_rule.fill_null(False)
+        & ~f.expects_without_delivery.fill_null(False)
         & ~crm_delivered,
         id_not_synced=has_docs & id_one_sided if ids_mapped else ibis.literal(False),
         unmapped=has_docs & f.unmapped.fill_null(False),

@@ -4,7 +4,10 @@
 rate (the ERP's base currency is taken to be the reporting currency; a document
 without a rate falls back to the rates file on its date).
 ``revenue_value``: every recognized-revenue row converted at its source
-document's rate, with the deal and chain its document belongs to.
+document's rate, with the deal and chain its document belongs to. A row that a
+general ledger keeps in the home (reporting) currency while its document is in
+another one also gets ``doc_cents``: the row in the document's currency (home
+amount ÷ the document's rate, to the cent), which the rate effect needs.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ import ibis.expr.types as ir
 from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
 from crossfoot.engine.fx import require_rates, with_conversion_rate
-from crossfoot.engine.money import convert_cents, to_cents
+from crossfoot.engine.money import convert_cents, div_half_up, to_cents
+
+#: rates have 8 decimals (``model.schema.RATE``): rate × 10⁸ is an exact integer
+_RATE_SCALE = 10**8
 
 
 def doc_values(backend: Backend, defs: Definitions) -> ir.Table:
@@ -62,6 +68,7 @@ def revenue_values(backend: Backend, defs: Definitions) -> ir.Table:
         r_deal="deal_id",
         r_type="doc_type",
         r_customer="customer_id",
+        r_currency="currency",
     )
     j = rev.left_join(dv, rev.doc_id == dv.r_doc)
     j = with_conversion_rate(
@@ -70,6 +77,11 @@ def revenue_values(backend: Backend, defs: Definitions) -> ir.Table:
     )  # fmt: skip
     rate = j.rate
     cents = to_cents(j.amount)
+    in_home = (j.currency == rc) & (j.r_currency != rc) & j.r_rate.notnull() & (j.r_rate > 0)
+    scaled_rate = (j.r_rate * _RATE_SCALE).cast("int64")
+    doc_cents = ibis.ifelse(
+        in_home.fill_null(False), div_half_up(cents * _RATE_SCALE, scaled_rate), cents
+    )
     out = backend.run_stage(
         "revenue_value",
         j.select(
@@ -82,6 +94,7 @@ def revenue_values(backend: Backend, defs: Definitions) -> ir.Table:
             deal_id=j.r_deal,
             customer_id=ibis.coalesce(j.customer_id, j.r_customer),
             cents=cents,
+            doc_cents=doc_cents,
             rc_cents=convert_cents(cents, rate),
             rate=rate,
             source_file=j.source_file,

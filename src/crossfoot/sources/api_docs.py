@@ -364,14 +364,20 @@ GL = SystemMap(
 def write_revenue_from_gl(ctx: LoadContext, system: str) -> None:
     """``erp.revenue: gl``: one revenue row per GL posting of the export (income accounts only).
 
-    The CSV has ``date, account, amount`` and optionally ``currency, customer,
+    Without ``erp.gl``, the ledger's own GL export in the source folder (``gl_exports``).
+    With it, a CSV that has ``date, account, amount`` and optionally ``currency, customer,
     document_number, line_ref, product_line``; ``amount`` is revenue-signed (a credit
     to an income account is positive). A posting's document is found by its number
     among the loaded documents; its customer, currency and product line fall back to
     the document's (and the document line's).
     """
     erp = ctx.defs.erp
-    path = ctx.defs.path(erp.gl or "")
+    if erp.gl is None:  # the ledger's own export, next to its documents
+        from crossfoot.sources.gl_exports import write_revenue_from_export
+
+        write_revenue_from_export(ctx, system)
+        return
+    path = ctx.defs.path(erp.gl)
     if not path.is_file() or path.suffix.lower() != ".csv":
         raise InputError(f"the GL export {erp.gl!r} is not a CSV file", location="erp.gl")
     gl = replace(GL, system=system)

@@ -34,6 +34,9 @@ def test_defaults_and_paths_with_spaces(tmp_path: Path) -> None:
         "  local_currency: CAD\n  fields: {product_line: Line.ClassRef.value}\n",
     )
     assert (d.erp.revenue, d.erp.gl, d.erp.local_currency) == ("gl", "gl.csv", "CAD")
+    # without gl: the ledger's own GL export in the source folder
+    d = defs(tmp_path, "  system: xero\n  source: x\n  revenue: gl\n")
+    assert (d.erp.revenue, d.erp.gl) == ("gl", None)
 
 
 @pytest.mark.parametrize(
@@ -47,7 +50,6 @@ def test_defaults_and_paths_with_spaces(tmp_path: Path) -> None:
             "  system: netsuite\n  source: n\n  revenue: invoice_lines\n",
             "revenue: invoice_lines is not supported for netsuite",
         ),
-        ("  system: xero\n  source: x\n  revenue: gl\n", "revenue: gl needs gl:"),
         ("  system: xero\n  source: x\n  gl: gl.csv\n", "gl: is only read with revenue: gl"),
         (
             "  system: business_central\n  source: b\n  local_currency: euro\n",

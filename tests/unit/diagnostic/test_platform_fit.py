@@ -83,7 +83,8 @@ def test_xero_tracking_options_and_the_erps_without_revenue_schedules():
 
 
 def test_the_quickbooks_demo(tmp_path: Path):
-    """Its lines without a class (field_not_synced) and its ratable product lines."""
+    """Its lines without a class (field_not_synced); its ratable product lines only when
+    revenue is read from the invoice lines (the demo reads its GL: erp.revenue: gl)."""
     company = generate(tmp_path, seed=7, n_deals=150, erp="quickbooks")
     d = load_definitions(company.definitions)
     backend = DuckDBBackend()
@@ -96,7 +97,9 @@ def test_the_quickbooks_demo(tmp_path: Path):
         ).fetchall()}  # fmt: skip
     finally:
         backend.close()
-    found = platform_fit(d, tables)
+    assert {f.dimension for f in platform_fit(d, tables)} == {"product_line"}
+    by_lines = d.model_copy(update={"erp": d.erp.model_copy(update={"revenue": "invoice_lines"})})
+    found = platform_fit(by_lines, tables)
     assert {f.dimension for f in found} == {"product_line", "revenue_schedule"}
     blank = next(f for f in found if f.dimension == "product_line")
     n_blank = int(blank.finding.split(" of ")[0])

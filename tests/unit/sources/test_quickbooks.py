@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from api_fixtures import conserved
 
-from crossfoot.errors import ConfigError, InputError
+from crossfoot.errors import InputError
 
 REAL = Path("/work/shared/fixtures/real/qbo_airbyte_expected_records_subset.jsonl")
 
@@ -293,7 +293,8 @@ def test_revenue_from_a_gl_export(build_erp):
         "date",
     )
     assert conserved(loaded) == [("Invoice.json", 2, 2, 0), ("gl.csv", 4, 3, 1)]
-    with pytest.raises(ConfigError, match="revenue: gl needs gl: the path of the GL export"):
+    # without erp.gl: the ledger's own export (tests/unit/sources/test_gl_exports.py)
+    with pytest.raises(InputError, match=r"erp.revenue is gl: no GeneralLedger\.json"):
         build_erp("quickbooks", {"Invoice.json": docs}, revenue="gl")
 
 
