@@ -62,6 +62,27 @@ def measure(code: str, folder: Path) -> tuple[float, float]:
     return elapsed, peak_kib / 1024
 
 
+def company(workdir: Path, n: int) -> Path:
+    """The demo company at ``n`` deals (CSV exports), generated once per work folder."""
+    from crossfoot.demo import generate
+
+    folder = workdir / f"deals_{n}"
+    if not (folder / "crossfoot.yaml").exists():
+        t0 = time.perf_counter()
+        generate(folder, seed=7, n_deals=n, erp_format="csv")
+        print(f"generated {n} deals in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    return folder
+
+
+def end_to_end(n: int, folder: Path) -> dict[str, float]:
+    """One size: the DuckDB read, then the whole `run`, each in its own process."""
+    (folder / "bench.duckdb").unlink(missing_ok=True)
+    base_s, _base_mb = measure(BASELINE, folder)
+    run_s, run_mb = measure(CROSSFOOT, folder)
+    return {"deals": n, "baseline_s": round(base_s, 2), "run_s": round(run_s, 2),
+            "ratio": round(run_s / base_s, 1), "run_peak_mib": round(run_mb)}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -72,20 +93,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = args.deals or [100_000]
 
-    from crossfoot.demo import generate
-
-    rows = []
-    for n in sizes:
-        folder = args.workdir / f"deals_{n}"
-        if not (folder / "crossfoot.yaml").exists():
-            t0 = time.perf_counter()
-            generate(folder, seed=7, n_deals=n, erp_format="csv")
-            print(f"generated {n} deals in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
-        (folder / "bench.duckdb").unlink(missing_ok=True)
-        base_s, _base_mb = measure(BASELINE, folder)
-        run_s, run_mb = measure(CROSSFOOT, folder)
-        rows.append({"deals": n, "baseline_s": round(base_s, 2), "run_s": round(run_s, 2),
-                     "ratio": round(run_s / base_s, 1), "run_peak_mib": round(run_mb)})  # fmt: skip
+    rows = [end_to_end(n, company(args.workdir, n)) for n in sizes]
 
     print(f"\nMachine: {platform.machine()}, {platform.processor() or 'cpu'}, "
           f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}\n")  # fmt: skip

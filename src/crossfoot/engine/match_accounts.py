@@ -18,11 +18,10 @@ from crossfoot.engine.names import normalized_name, with_country_code
 
 
 def _prepared(t: ir.Table, id_col: str) -> ir.Table:
-    norm = normalized_name(t["name"].fill_null(""))
+    name = t["name"].fill_null("")
     named = t.select(
         id=t[id_col],
-        norm=norm,
-        block=norm.re_extract(r"^(\S+)", 1),
+        norm=normalized_name(name),
         domain=t.domain.lower().strip().nullif(""),
         country=t.country,
     )
@@ -35,19 +34,31 @@ def name_similarity(a: ir.StringValue, b: ir.StringValue) -> ir.FloatingValue:
     return 1 - a.levenshtein(b).cast("float64") / longest.cast("float64")
 
 
-def _similar_pairs(left: ir.Table, right: ir.Table, threshold: float) -> ir.Table:
+def _similar_pairs(
+    left: ir.Table, right: ir.Table, threshold: float, *, ordered: bool = False
+) -> ir.Table:
     """Candidate pairs blocked on the name's first word or on the domain, scored on the name.
 
     Blocking keeps the comparison near-linear (as splink's blocking rules do); a
     typo in the first word is still caught when the domains agree. Countries
-    must not clash.
+    must not clash. ``ordered`` (a table against itself): only pairs a < b, so a
+    record is not scored against itself nor a pair twice.
     """
-    r = right.rename(
-        r_id="id", r_norm="norm", r_block="block", r_domain="domain", r_country="country"
+    # the first word from the materialized name: computing it with the name would
+    # inline the whole normalization a second time
+    left = left.mutate(block=left.norm.re_extract(r"^(\S+)", 1))
+    r = right.select(
+        r_id=right.id,
+        r_norm=right.norm,
+        r_block=right.norm.re_extract(r"^(\S+)", 1),
+        r_domain=right.domain,
+        r_country=right.country,
     )
     on_block = left.join(r, left.block == r.r_block)
     on_domain = left.join(r, (left.domain == r.r_domain) & left.domain.notnull())
     pairs = on_block.union(on_domain, distinct=True)
+    if ordered:
+        pairs = pairs.filter(pairs.id < pairs.r_id)
     sim = name_similarity(pairs.norm, pairs.r_norm)
     same_domain = pairs.domain.notnull() & (pairs.domain == pairs.r_domain)
     clash = pairs.country.notnull() & pairs.r_country.notnull() & (pairs.country != pairs.r_country)
@@ -89,23 +100,24 @@ def match_accounts(backend: Backend, defs: Definitions) -> None:
     links = backend.run_stage("account_customer", id_pairs.union(by_name))
 
     # clusters: customers with similar names, or linked to the same account, are one company
-    cc = _similar_pairs(cus, cus, threshold)
+    cc = _similar_pairs(cus, cus, threshold, ordered=True)
     same_account = links.join(links.view(), "account_id").select(
         a="customer_id", b="customer_id_right"
     )
-    cust_edges = (
-        cc.filter(cc.a < cc.b).select("a", "b").union(same_account.filter(lambda t: t.a < t.b))
+    cust_edges = cc.select("a", "b").union(same_account.filter(lambda t: t.a < t.b))
+    components(
+        backend,
+        customer.select(node=customer.customer_id),
+        cust_edges,
+        "customer_cluster",
+        ("customer_id", "cluster_id"),
     )
-    cl = components(
-        backend, customer.select(node=customer.customer_id), cust_edges, "customer_cluster_"
-    )
-    backend.run_stage("customer_cluster", cl.select(customer_id=cl.node, cluster_id=cl.cluster))
 
-    ac = _similar_pairs(acc, acc, threshold)
-    acl = components(
+    ac = _similar_pairs(acc, acc, threshold, ordered=True)
+    components(
         backend,
         account.select(node=account.account_id),
-        ac.filter(ac.a < ac.b).select("a", "b"),
-        "account_cluster_",
+        ac.select("a", "b"),
+        "account_cluster",
+        ("account_id", "cluster_id"),
     )
-    backend.run_stage("account_cluster", acl.select(account_id=acl.node, cluster_id=acl.cluster))

@@ -20,10 +20,13 @@ def rows(b: DuckDBBackend, name: str, *cols: str) -> set[tuple[object, ...]]:
 
 def test_names_normalize_legal_forms_case_punctuation_and_accents(backend: DuckDBBackend) -> None:
     names = ["ACME Robotics, Inc.", "Acme Robotics Inc", "Acmé Robotics GmbH", "acme robotics LLC",
-             "Société Générale S.A.", "Blue Sky Co., Ltd.", "AG"]  # fmt: skip
+             "Société Générale S.A.", "Blue Sky Co., Ltd.", "AG", "Fukezobus BV", "Fukezobus B.V.",
+             "Łódź Dźwig Sp. z o.o.", "Nutobabas Is"]  # fmt: skip
     t = ibis.memtable({"n": names})
     got = backend.to_arrow(t.select(x=normalized_name(t.n)))["x"].to_pylist()
-    assert got == ["acme robotics"] * 4 + ["societe generale", "blue sky", "ag"]
+    assert got == ["acme robotics"] * 4 + ["societe generale", "blue sky", "ag"] + [
+        "fukezobus", "fukezobus", "lodz dzwig", "nutobabas is"
+    ]  # fmt: skip
     assert [plain_python(n) for n in names] == got
 
 
