@@ -95,6 +95,8 @@ def _steps(backend: Backend, defs: Definitions, as_of_period: str) -> ir.Table:
 
 def _wide(long: ir.Table, by: list[str]) -> ir.Table:
     """One row per group, one column per step, with totals and unexplained derived so it foots."""
+    # summed per step first: the pivot's conditional sums then read one row per step
+    long = long.group_by([*by, "step"]).aggregate(cents=long.cents.sum().cast("int64"))
     wide = long.group_by(by).aggregate(
         **{
             s: ibis.ifelse(long.step == s, long.cents, 0).sum().cast("int64")
@@ -135,6 +137,11 @@ def _with_parties(backend: Backend, long: ir.Table) -> ir.Table:
     revenue with no CRM deal) goes to its ERP customer, named as the matched
     CRM account when there is one, so one company is one row either way.
     """
+    # one row per deal (or customer), period and step before the joins: the long
+    # table has a row per schedule line and revenue line (11.7 million at 1M deals)
+    long = long.group_by(["deal_id", "customer_id", "period", "step"]).aggregate(
+        cents=long.cents.sum().cast("int64")
+    )
     deal = backend.table("deal").select(d_id="deal_id", d_owner="owner", d_account="account_id")
     account = backend.table("account").select(a_id="account_id", a_name="name")
     ac = backend.table("account_customer")
@@ -148,10 +155,7 @@ def _with_parties(backend: Backend, long: ir.Table) -> ir.Table:
     has_deal = j.deal_id.notnull() & j.d_id.notnull()
     owner = ibis.ifelse(has_deal, j.d_owner.fill_null("(no owner)"), NO_OWNER)
     company = ibis.ifelse(has_deal, j.a_name, ibis.coalesce(j.l_name, j.c_name))
-    return j.select(
-        "period", "product_line", "step", "cents",
-        owner=owner, customer=company.fill_null(NO_CUSTOMER),
-    )  # fmt: skip
+    return j.select("period", "step", "cents", owner=owner, customer=company.fill_null(NO_CUSTOMER))
 
 
 def build_bridge(backend: Backend, defs: Definitions, as_of_period: str) -> None:
