@@ -108,9 +108,17 @@ def collect(
         started_at=started_at,
         finished_at=finished_at,
         inputs=inputs,
-        bridge=arrow(_bridge(backend.table("bridge"), defs).select(*BRIDGE_COLUMNS)),
+        # in a fixed order (the engine's union of steps has none): two runs on the
+        # same data give equal tables, not just equal files
+        bridge=arrow(
+            _bridge(backend.table("bridge"), defs)
+            .select(*BRIDGE_COLUMNS)
+            .order_by(["period", "step"])
+        ),
         bridge_by_product_line=arrow(
-            _bridge(backend.table("bridge_by_product_line"), defs, ("product_line",))
+            _bridge(backend.table("bridge_by_product_line"), defs, ("product_line",)).order_by(
+                ["product_line", "period", "step"]
+            )
         ),
         exceptions=arrow(_exceptions(backend, defs)),
         exception_effects=arrow(eff.select("exception_id", "period", amount=from_cents(eff.cents))),
