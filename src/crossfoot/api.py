@@ -106,7 +106,6 @@ def run(
                     if progress:
                         progress("collecting results")
                     result = collect(backend, defs, inputs, started, datetime.now(UTC))
-                    backend.drop_stages()
                 rid = run_id(result)
                 if progress and out is not None:
                     progress("writing outputs")

@@ -139,18 +139,6 @@ class DuckDBBackend(Backend):
         ).fetchone()
         return bool(found and found[0])
 
-    def drop_stages(self) -> None:
-        """Drop every engine stage (the session's temp tables) once the results are collected.
-
-        Their memory goes back to DuckDB before the outputs are built in Python: at
-        1M deals the stages hold about 2 GB while the Arrow results are formatted.
-        """
-        names = self.raw.execute(
-            "select table_name from duckdb_tables() where temporary"
-        ).fetchall()
-        for (name,) in names:
-            self.raw.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
-
     def sql(self, query: str, params: list[Any] | None = None) -> Any:
         """Run DuckDB SQL directly: file scans by readers, nothing else."""
         return self.raw.execute(query, params or [])

@@ -51,7 +51,7 @@ class DuckDB(_Model):
 
     #: DuckDB's buffer pool; above it, tables and large joins spill to
     #: ``temp_directory`` instead of failing. The whole run (Python, Arrow results)
-    #: needs about 1.5 GB more than this at 1 million deals.
+    #: needs about 3 GB more than this at 1 million deals.
     memory_limit: str = "2GB"
     #: where spilled data goes; default: beside the workspace store (``<store>.tmp``)
     temp_directory: str | None = None
