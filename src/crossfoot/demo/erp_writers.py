@@ -203,19 +203,22 @@ BC_DOCS = {
 }
 
 
+def bc_page(stem: str) -> Callable[[list[Any], int, bool], Any]:
+    """A Business Central API v2.0 page body: ``value`` and, when more follow, ``@odata.nextLink``."""
+
+    def body(chunk: list[Any], start: int, more: bool) -> Any:
+        page: dict[str, Any] = {"@odata.context": f"{BC_URL}$metadata#{stem}", "value": chunk}
+        if more:
+            page["@odata.nextLink"] = f"{BC_URL}{stem}?$skiptoken={start + len(chunk)}"
+        return page
+
+    return body
+
+
 def write_business_central(folder: Path, customers: list[Customer], txns: list[Txn],
                            local_currency: str = "USD") -> dict[str, int]:  # fmt: skip
     folder.mkdir(parents=True, exist_ok=True)
-
-    def wrap(stem: str) -> Callable[[list[Any], int, bool], Any]:
-        def body(chunk: list[Any], start: int, more: bool) -> Any:
-            page: dict[str, Any] = {"@odata.context": f"{BC_URL}$metadata#{stem}", "value": chunk}
-            if more:
-                page["@odata.nextLink"] = f"{BC_URL}{stem}?$skiptoken={start + len(chunk)}"
-            return page
-
-        return body
-
+    wrap = bc_page
     cust = [{"id": str(c.ns_id), "number": f"C{c.ns_id}", "displayName": c.name,
              "email": c.email, "website": c.url, "country": c.country} for c in customers]  # fmt: skip
 

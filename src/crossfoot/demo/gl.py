@@ -137,16 +137,8 @@ def _journals(posts: list[Posting]) -> list[tuple[Posting, list[Posting]]]:
 def write_business_central_gl(folder: Path, posts: list[Posting]) -> dict[str, int]:
     """``accounts`` and ``generalLedgerEntries`` API v2.0 pages (``$expand=dimensionSetLines``):
     each posting and its deferred-revenue side, in the home currency."""
-    from crossfoot.demo.erp_writers import BC_URL, DIMENSION, _pages
-
-    def wrap(stem: str) -> Callable[[list[Any], int, bool], Any]:
-        def body(chunk: list[Any], start: int, more: bool) -> Any:
-            page: dict[str, Any] = {"@odata.context": f"{BC_URL}$metadata#{stem}", "value": chunk}
-            if more:
-                page["@odata.nextLink"] = f"{BC_URL}{stem}?$skiptoken={start + len(chunk)}"
-            return page
-
-        return body
+    from crossfoot.demo.erp_writers import DIMENSION, _pages
+    from crossfoot.demo.erp_writers import bc_page as wrap
 
     ids = {number: _GUID.format(i) for i, (number, _) in enumerate(_CHART, start=1)}
     categories = {"1": "Assets", "2": "Liabilities", "4": "Income"}
