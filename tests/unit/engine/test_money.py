@@ -41,6 +41,16 @@ def _run(expr: ibis.Expr) -> object:
     return _BACKEND.con.execute(expr)
 
 
+def _assert_converts_like_decimal(pairs: list[tuple[int, Decimal]]) -> None:
+    t = ibis.memtable(
+        {"c": [p[0] for p in pairs], "r": [p[1] for p in pairs]},
+        schema={"c": "int64", "r": "decimal(18,8)"},
+    )
+    got = list(_run(convert_cents(t.c, t.r).name("x")))
+    want = [int((Decimal(c) * r).quantize(Decimal(1), rounding=ROUND_HALF_UP)) for c, r in pairs]
+    assert got == want
+
+
 def test_half_up_ties_round_away_from_zero() -> None:
     t = ibis.memtable({"n": [5, -5, 15, -15, 4, -4]}, schema={"n": "int64"})
     got = _run(div_half_up(t.n, ibis.literal(10, "int64")).name("q"))
@@ -50,13 +60,7 @@ def test_half_up_ties_round_away_from_zero() -> None:
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.tuples(cents, rates), min_size=1, max_size=20))
 def test_convert_matches_decimal_oracle(pairs: list[tuple[int, Decimal]]) -> None:
-    t = ibis.memtable(
-        {"c": [p[0] for p in pairs], "r": [p[1] for p in pairs]},
-        schema={"c": "int64", "r": "decimal(18,8)"},
-    )
-    got = list(_run(convert_cents(t.c, t.r).name("x")))
-    want = [int((Decimal(c) * r).quantize(Decimal(1), rounding=ROUND_HALF_UP)) for c, r in pairs]
-    assert got == want
+    _assert_converts_like_decimal(pairs)
 
 
 @settings(max_examples=50, deadline=None)
@@ -69,13 +73,7 @@ def test_convert_matches_decimal_oracle(pairs: list[tuple[int, Decimal]]) -> Non
     )
 )
 def test_convert_large_rates_and_edges(pairs: list[tuple[int, Decimal]]) -> None:
-    t = ibis.memtable(
-        {"c": [p[0] for p in pairs], "r": [p[1] for p in pairs]},
-        schema={"c": "int64", "r": "decimal(18,8)"},
-    )
-    got = list(_run(convert_cents(t.c, t.r).name("x")))
-    want = [int((Decimal(c) * r).quantize(Decimal(1), rounding=ROUND_HALF_UP)) for c, r in pairs]
-    assert got == want
+    _assert_converts_like_decimal(pairs)
 
 
 @settings(max_examples=30, deadline=None)
