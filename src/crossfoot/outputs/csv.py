@@ -11,6 +11,7 @@ objects; each cell is the text ``safe.format_cell`` gives the same value
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -82,40 +83,13 @@ def _cell_sql(field: pa.Field) -> str:
     return f"{text} as {name}"
 
 
-def render_exceptions(view: RunView, path: Path) -> None:
-    write_rows(view.exceptions, path)
+def table_writer(table: Callable[[RunView], Rows]) -> Callable[[RunView, Path], None]:
+    """The writer of one of the view's tables as CSV."""
 
+    def write(view: RunView, path: Path) -> None:
+        write_rows(table(view), path)
 
-def render_bridge(view: RunView, path: Path) -> None:
-    write_rows(view.bridge_rows, path)
-
-
-def render_bridge_by_product_line(view: RunView, path: Path) -> None:
-    write_rows(view.bridge_by_product_line, path)
-
-
-def render_matches(view: RunView, path: Path) -> None:
-    write_rows(view.matches, path)
-
-
-def render_rejects(view: RunView, path: Path) -> None:
-    write_rows(view.rejects, path)
-
-
-def render_milestones_pending(view: RunView, path: Path) -> None:
-    write_rows(view.milestones_pending, path)
-
-
-def render_bridge_by_owner(view: RunView, path: Path) -> None:
-    write_rows(view.bridge_by_owner, path)
-
-
-def render_bridge_by_customer(view: RunView, path: Path) -> None:
-    write_rows(view.bridge_by_customer, path)
-
-
-def render_exception_effects(view: RunView, path: Path) -> None:
-    write_rows(view.exception_effects, path)
+    return write
 
 
 ROADMAP_COLUMNS = (
