@@ -11,7 +11,8 @@ objects; each cell is the text ``safe.format_cell`` gives the same value
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -29,13 +30,9 @@ def as_text(table: Rows) -> pa.Table:
 
     The workbook writes its text cells from this, so both files hold the same text.
     """
-    cells = ", ".join(_cell_sql(table.table.schema.field(c)) for c in table.columns)
-    con = duckdb.connect()
-    try:
-        con.register("rows_to_write", table.table)
-        return con.execute(f"select {cells} from rows_to_write").to_arrow_table()
-    finally:
-        con.close()
+    with _formatted(table) as (con, select):
+        result: pa.Table = con.execute(select).to_arrow_table()
+        return result
 
 
 def write_rows(table: Rows, path: Path) -> None:
@@ -43,17 +40,25 @@ def write_rows(table: Rows, path: Path) -> None:
 
     A file DuckDB cannot write raises ``OSError``.
     """
-    cells = ", ".join(_cell_sql(table.table.schema.field(c)) for c in table.columns)
     target = str(path).replace(QUOTE, QUOTE * 2)
+    with _formatted(table) as (con, select):
+        try:
+            con.execute(
+                f"copy ({select}) to '{target}' "
+                "(format csv, header true, delimiter ',', quote '\"', new_line '\n')"
+            )
+        except duckdb.IOException as exc:  # the caller names the file (render.py)
+            raise OSError(str(exc)) from exc
+
+
+@contextmanager
+def _formatted(table: Rows) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+    """A connection that sees ``table``, and the SELECT of its cells as CSV text."""
+    cells = ", ".join(_cell_sql(table.table.schema.field(c)) for c in table.columns)
     con = duckdb.connect()
     try:
         con.register("rows_to_write", table.table)
-        con.execute(
-            f"copy (select {cells} from rows_to_write) to '{target}' "
-            "(format csv, header true, delimiter ',', quote '\"', new_line '\\n')"
-        )
-    except duckdb.IOException as exc:  # the caller names the file (render.py)
-        raise OSError(str(exc)) from exc
+        yield con, f"select {cells} from rows_to_write"
     finally:
         con.close()
 
