@@ -9,10 +9,9 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from crossfoot import __version__
-from crossfoot.causes import CAUSE_BY_CODE
+from crossfoot.causes import CAUSE_BY_CODE, CAUSES, STEP_ORDER
 from crossfoot.config import Definitions
 from crossfoot.diagnostic.findings import (
-    BRIDGE_COLUMNS,
     EXCEPTION_COLUMNS,
     MATCH_COLUMNS,
     PENDING_MILESTONE_COLUMNS,
@@ -29,6 +28,14 @@ from crossfoot.engine.money import cents_to_decimal, from_cents
 
 
 def _bridge(t: ir.Table, defs: Definitions, extra: tuple[str, ...] = ()) -> ir.Table:
+    """A bridge in the order of its file: by group, period, then step (SPEC §7 order).
+
+    Sorted here, in the engine, because the view would otherwise sort it in Arrow
+    (``outputs/view.py`` checks the order and sorts only what is not in it): at
+    1M deals the per-customer bridge has 10 million rows.
+    """
+    rank = t.step.substitute(STEP_ORDER, else_=len(STEP_ORDER))
+    keys = [*extra, "period"]
     return t.select(
         *extra,
         period=t.period,
@@ -36,6 +43,8 @@ def _bridge(t: ir.Table, defs: Definitions, extra: tuple[str, ...] = ()) -> ir.T
         kind=t.kind,
         amount=from_cents(t.cents),
         currency=ibis.literal(defs.reporting.currency),
+    ).order_by(
+        [*(ibis.asc(k, nulls_first=True) for k in keys), rank, ibis.asc("step", nulls_first=True)]
     )
 
 
@@ -58,7 +67,16 @@ def _exceptions(backend: Backend, defs: Definitions) -> ir.Table:
         explanation=ex.explanation,
         suggested_fix=ex.cause.substitute(fixes),
     )
-    return out.select(*EXCEPTION_COLUMNS)
+    out = out.select(*EXCEPTION_COLUMNS)
+    # the order of exceptions.csv (outputs/view.py): cause, largest impact first
+    rank = out.cause.substitute({c.code: i for i, c in enumerate(CAUSES)}, else_=len(CAUSES))
+    return out.order_by([rank, ibis.asc("cause", nulls_first=True), ibis.desc(out.impact.abs()),
+                         ibis.asc("exception_id", nulls_first=True)])  # fmt: skip
+
+
+def _by_every_column(t: ir.Table) -> ir.Table:
+    """The order of the tables without a natural one (matches, rejects, effects)."""
+    return t.order_by([ibis.asc(c, nulls_first=True) for c in t.columns])
 
 
 def _matches(backend: Backend) -> ir.Table:
@@ -80,7 +98,7 @@ def _matches(backend: Backend) -> ir.Table:
         method=dd.method,
         score=dd.score.cast("float64"),
     )
-    return accounts.union(deals).select(*MATCH_COLUMNS)
+    return _by_every_column(accounts.union(deals).select(*MATCH_COLUMNS))
 
 
 def collect(
@@ -110,20 +128,16 @@ def collect(
         inputs=inputs,
         # in a fixed order (the engine's union of steps has none): two runs on the
         # same data give equal tables, not just equal files
-        bridge=arrow(
-            _bridge(backend.table("bridge"), defs)
-            .select(*BRIDGE_COLUMNS)
-            .order_by(["period", "step"])
-        ),
+        bridge=arrow(_bridge(backend.table("bridge"), defs)),
         bridge_by_product_line=arrow(
-            _bridge(backend.table("bridge_by_product_line"), defs, ("product_line",)).order_by(
-                ["product_line", "period", "step"]
-            )
+            _bridge(backend.table("bridge_by_product_line"), defs, ("product_line",))
         ),
         exceptions=arrow(_exceptions(backend, defs)),
-        exception_effects=arrow(eff.select("exception_id", "period", amount=from_cents(eff.cents))),
+        exception_effects=arrow(
+            _by_every_column(eff.select("exception_id", "period", amount=from_cents(eff.cents)))
+        ),
         matches=arrow(_matches(backend)),
-        rejects=arrow(rejects.select(*REJECT_COLUMNS)),
+        rejects=arrow(_by_every_column(rejects.select(*REJECT_COLUMNS))),
         notes=notes,
         definition_drift=_drift(backend),
         # the engine keeps only their non-zero rows (engine/bridge.py)

@@ -202,6 +202,7 @@ class RunView:
 def build_view(result: RunResult) -> RunView:
     bridge_rows = _rows(result.bridge, "bridge", BRIDGE_COLUMNS, _bridge_order(None))
     exceptions = _rows(result.exceptions, "exceptions", EXCEPTION_COLUMNS, _EXCEPTION_ORDER)
+    effects = _rows(result.exception_effects, "exception_effects", EFFECT_COLUMNS, None)
     steps = tuple(
         Step(period=str(p), step=str(s), kind=str(k), amount=_money(a), currency=str(c))
         for p, s, k, a, c in bridge_rows.rows
@@ -218,7 +219,7 @@ def build_view(result: RunResult) -> RunView:
         exceptions=exceptions,
         matches=_rows(result.matches, "matches", MATCH_COLUMNS, None),
         rejects=_rows(result.rejects, "rejects", REJECT_COLUMNS, None),
-        causes=_cause_totals(exceptions, result.exception_effects),
+        causes=_cause_totals(exceptions, effects),
         milestones_pending=(
             _empty(PENDING_MILESTONE_COLUMNS)
             if result.milestones_pending is None
@@ -228,9 +229,7 @@ def build_view(result: RunResult) -> RunView:
         ),
         bridge_by_owner=_group_bridge(result.bridge_by_owner, "owner"),
         bridge_by_customer=_group_bridge(result.bridge_by_customer, "customer"),
-        exception_effects=_rows(
-            result.exception_effects, "exception_effects", EFFECT_COLUMNS, None
-        ),
+        exception_effects=effects,
     )
 
 
@@ -242,10 +241,10 @@ def _group_bridge(table: pa.Table | None, group: str) -> Rows:
     return _rows(table, f"bridge_by_{group}", columns, _bridge_order(group))
 
 
-def _cause_totals(exceptions: Rows, effects_table: pa.Table) -> tuple[CauseTotal, ...]:
+def _cause_totals(exceptions: Rows, effect_rows: Rows) -> tuple[CauseTotal, ...]:
     import pyarrow.compute as pc
 
-    effects = _rows(effects_table, "exception_effects", EFFECT_COLUMNS, None).table
+    effects = effect_rows.table
     ids = exceptions.table.column("exception_id")
     orphans = pc.unique(
         effects.filter(pc.invert(pc.is_in(effects.column("exception_id"), ids))).column(
@@ -345,8 +344,40 @@ def _rows(table: pa.Table, name: str, columns: tuple[str, ...], order: SortKeys 
             selected = selected.append_column("_rank", pc.index_in(key, value_set=ranks))
         if "_size" in helpers:
             selected = selected.append_column("_size", pc.abs(selected.column("impact")))
-    ordered = selected.sort_by(order) if selected.num_rows else selected
+    ordered = selected if _in_order(selected, order) else selected.sort_by(order)
     return Rows(columns, ordered.select(list(columns)))
+
+
+def _in_order(table: pa.Table, order: SortKeys) -> bool:
+    """Whether ``table`` is already sorted by ``order``: one linear pass instead of a sort.
+
+    The engine hands its large tables over in contract order (``collect.py``), and
+    Arrow's multi-key sort of 10 million rows with text keys takes half a minute.
+    Ties may stand in any order: Arrow's stable sort would keep them as they are.
+    """
+    import pyarrow.compute as pc
+
+    n = table.num_rows
+    if n < 2:
+        return True
+    decided: pa.Array | None = None  # pairs already strictly in order by an earlier key
+    for column, direction, nulls in order:
+        values = table.column(column)
+        a, b = values.slice(0, n - 1), values.slice(1)
+        a_null, b_null = pc.is_null(a), pc.is_null(b)
+        less = pc.greater(a, b) if direction == "descending" else pc.less(a, b)
+        null_first = (
+            pc.and_not(a_null, b_null) if nulls == "at_start" else pc.and_not(b_null, a_null)
+        )
+        before = pc.or_(null_first, pc.fill_null(less, False))
+        tie = pc.or_(pc.and_(a_null, b_null), pc.fill_null(pc.equal(a, b), False))
+        after = pc.invert(pc.or_(before, tie))
+        if decided is not None:
+            after = pc.and_not(after, decided)
+        if pc.any(after).as_py():
+            return False
+        decided = before if decided is None else pc.or_(decided, before)
+    return True
 
 
 def _checked_money(column: pa.ChunkedArray, name: str, c: str) -> pa.ChunkedArray:
