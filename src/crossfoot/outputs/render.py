@@ -17,7 +17,7 @@ from pathlib import Path
 from crossfoot.diagnostic.findings import RunResult
 from crossfoot.errors import OutputError
 from crossfoot.outputs import csv, html, json, markdown, xlsx
-from crossfoot.outputs.pdf import print_pdf
+from crossfoot.outputs.pdf import PendingPdf, start_pdf
 from crossfoot.outputs.view import RunView, build_view
 
 #: writes one file of the view at the given path
@@ -33,7 +33,9 @@ def _in_memory(render: Callable[[RunView], bytes]) -> Writer:
 
 #: file name -> writer, in the order they are written (SPEC §8); summary.json
 #: is rendered last, because it records whether the PDF could be printed
+#: report.html comes first: the browser prints the PDF from it while the rest are written
 RENDERERS: tuple[tuple[str, Writer], ...] = (
+    ("report.html", _in_memory(html.render_report)),
     ("exceptions.csv", csv.table_writer(lambda v: v.exceptions)),
     ("bridge.csv", csv.table_writer(lambda v: v.bridge_rows)),
     ("bridge_by_product_line.csv", csv.table_writer(lambda v: v.bridge_by_product_line)),
@@ -45,7 +47,6 @@ RENDERERS: tuple[tuple[str, Writer], ...] = (
     ("rejects.csv", csv.table_writer(lambda v: v.rejects)),
     ("milestones_pending.csv", csv.table_writer(lambda v: v.milestones_pending)),
     ("exceptions.xlsx", _in_memory(xlsx.render_workbook)),
-    ("report.html", _in_memory(html.render_report)),
     ("executive_summary.md", _in_memory(markdown.render_executive_summary)),
 )
 #: every run writes these; ``report.pdf`` too when a Chromium is available (see pdf.py)
@@ -61,11 +62,15 @@ def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Path]:
     except OSError as exc:
         raise OutputError(f"cannot create the output folder: {exc}", location=str(out_dir)) from exc
     staged: dict[str, Path] = {}
+    printing: PendingPdf | None = None
     try:
         for name, write in RENDERERS:
             staged[name] = _temporary(out_dir / name)
             _write(write, view, staged[name], out_dir / name)
-        pdf = print_pdf(staged["report.html"].read_bytes())
+            if name == "report.html":
+                printing = start_pdf(staged[name].read_bytes())
+        assert printing is not None  # report.html is among the renderers
+        pdf = printing.outcome()
         extra = {"summary.json": json.render_summary(view, pdf.summary())}
         if pdf.pdf is not None:
             extra[PDF_FILE] = pdf.pdf
@@ -74,6 +79,8 @@ def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Path]:
             _write(_bytes_writer(payload), view, staged[name], out_dir / name)
         written = {name: _publish(tmp, out_dir / name) for name, tmp in staged.items()}
     except BaseException:
+        if printing is not None:
+            printing.cancel()
         for tmp in staged.values():
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
