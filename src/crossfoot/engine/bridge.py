@@ -93,41 +93,62 @@ def _steps(backend: Backend, defs: Definitions, as_of_period: str) -> ir.Table:
     )
 
 
+#: the steps no stage computes, as signed sums of those that they do (SPEC §7):
+#: ``unexplained`` is what is left of the ERP's revenue, so every bridge foots
+_BOOKED = {"crm_bookings": 1, "won_not_booked": 1}
+_EXPECTED = {**_BOOKED, "deferred": 1, "recognized_from_prior": 1}
+DERIVED: dict[str, dict[str, int]] = {
+    "booked": _BOOKED,
+    "expected_revenue": _EXPECTED,
+    "unexplained": {"erp_revenue": 1, **dict.fromkeys((*_EXPECTED, *CAUSE_CODES), -1)},
+}
+_COMPUTED = [s for s, _ in BRIDGE_STEPS if s not in DERIVED]
+
+
 def _wide(long: ir.Table, by: list[str]) -> ir.Table:
-    """One row per group, one column per step, with totals and unexplained derived so it foots."""
+    """One row per group, one column per step, the derived steps included."""
     # summed per step first: the pivot's conditional sums then read one row per step
     long = long.group_by([*by, "step"]).aggregate(cents=long.cents.sum().cast("int64"))
     wide = long.group_by(by).aggregate(
-        **{
-            s: ibis.ifelse(long.step == s, long.cents, 0).sum().cast("int64")
-            for s, _ in BRIDGE_STEPS
-        }
+        **{s: ibis.ifelse(long.step == s, long.cents, 0).sum().cast("int64") for s in _COMPUTED}
     )
-    booked = wide.crm_bookings + wide.won_not_booked
-    expected = booked + wide.deferred + wide.recognized_from_prior
-    cause_sum = sum((wide[c] for c in CAUSE_CODES), ibis.literal(0, "int64"))
+    zero = ibis.literal(0, "int64")
     return wide.mutate(
-        booked=booked,
-        expected_revenue=expected,
-        unexplained=wide.erp_revenue - expected - cause_sum,
+        **{d: sum((wide[s] * w for s, w in ws.items()), zero) for d, ws in DERIVED.items()}
     )
 
 
-def _long(wide: ir.Table, by: list[str], *, nonzero: bool) -> ir.Table:
-    """The wide table back to one row per group and step; ``nonzero`` leaves out the zeros.
+def _long(wide: ir.Table, by: list[str]) -> ir.Table:
+    """The wide table back to one row per group and step, zeros included.
 
-    The overall and product-line bridges keep every step, zeros included, so each
-    period shows the whole bridge; the owner and customer bridges are
-    groups × periods × 25 steps and mostly zero, so they keep only the money.
+    The overall and product-line bridges keep every step, so each period shows
+    the whole bridge.
     """
     kinds = dict(BRIDGE_STEPS)
     rows = [
         wide.select(*by, step=ibis.literal(s), kind=ibis.literal(kinds[s]), cents=wide[s])
         for s, _ in BRIDGE_STEPS
     ]
-    if nonzero:
-        rows = [r.filter(r.cents != 0) for r in rows]
     return ibis.union(*rows)
+
+
+def _nonzero_long(sums: ir.Table, by: list[str]) -> ir.Table:
+    """Per group and step, the money: only the non-zero steps, the derived ones included.
+
+    The owner and customer bridges are groups × periods × 25 steps and mostly
+    zero, so they are derived in long form from ``sums`` (one row per group and
+    computed step) instead of pivoting and unpivoting 25 columns.
+    """
+    parts = [sums.select(*by, "step", "cents")]
+    for derived, weights in DERIVED.items():
+        rows = sums.filter(sums.step.isin(list(weights)))
+        sign = rows.step.substitute(weights, else_=0).cast("int64")
+        parts.append(rows.select(*by, step=ibis.literal(derived), cents=rows.cents * sign))
+    steps = ibis.union(*parts)
+    out = steps.group_by([*by, "step"]).aggregate(cents=steps.cents.sum().cast("int64"))
+    out = out.filter(out.cents != 0)
+    kind = out.step.substitute(dict(BRIDGE_STEPS), else_="cause")
+    return out.select(*by, "step", kind=kind, cents=out.cents)
 
 
 def _with_parties(backend: Backend, long: ir.Table) -> ir.Table:
@@ -164,9 +185,11 @@ def build_bridge(backend: Backend, defs: Definitions, as_of_period: str) -> None
         (["period"], "bridge"),
         (["product_line", "period"], "bridge_by_product_line"),
     ):
-        backend.run_stage(name, _long(_wide(long, by), by, nonzero=False))
+        backend.run_stage(name, _long(_wide(long, by), by))
     parties = backend.run_stage("bridge_steps_by_party", _with_parties(backend, long))
     for group in ("owner", "customer"):
-        # materialized first: unpivoting reads the wide table once per step
-        wide = backend.run_stage(f"bridge_wide_by_{group}", _wide(parties, [group, "period"]))
-        backend.run_stage(f"bridge_by_{group}", _long(wide, [group, "period"], nonzero=True))
+        by = [group, "period"]
+        # materialized first: the derived steps read it three more times
+        sums = parties.group_by([*by, "step"]).aggregate(cents=parties.cents.sum().cast("int64"))
+        sums = backend.run_stage(f"bridge_sums_by_{group}", sums)
+        backend.run_stage(f"bridge_by_{group}", _nonzero_long(sums, by))
