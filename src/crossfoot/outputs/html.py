@@ -87,24 +87,35 @@ def _group_totals(rows: Rows, limit: int | None) -> dict[str, Any]:
     """Per group, the bridge's totals summed over every period, largest difference first.
 
     ``difference`` is ERP revenue − expected revenue: the sum of the cause steps.
-    Summed in Arrow: the per-customer bridge has millions of rows at scale.
+    Summed and ranked by DuckDB over the Arrow table (the per-customer bridge has
+    millions of rows at scale); only the groups shown come back as Python values.
     """
-    import pyarrow.compute as pc
+    import duckdb
 
     group = rows.columns[0]
-    table = rows.table.filter(pc.is_in(rows.table.column("step"), pa.array(GROUP_STEPS)))
-    sums_table = table.group_by([group, "step"]).aggregate([("amount", "sum")])
-    sums: dict[str, dict[str, Decimal]] = {}
-    for g, step, amount in zip(
-        *(sums_table.column(c).to_pylist() for c in (group, "step", "amount_sum")), strict=True
-    ):
-        per = sums.setdefault("" if g is None else str(g), dict.fromkeys(GROUP_STEPS, Decimal(0)))
-        per[str(step)] += amount if isinstance(amount, Decimal) else Decimal(0)
-    differences = {g: v["erp_revenue"] - v["expected_revenue"] for g, v in sums.items()}
-    order = sorted(sums, key=lambda g: (-abs(differences[g]), g))
-    ranked = [{"group": g, **sums[g], "difference": differences[g]} for g in order]
-    shown = ranked if limit is None else ranked[:limit]
-    return {"rows": shown, "total": len(ranked)}
+    column = '"' + group.replace('"', '""') + '"'
+    sums = ", ".join(f"coalesce(sum(amount) FILTER (step = '{s}'), 0) AS {s}" for s in GROUP_STEPS)
+    steps = ", ".join(f"'{s}'" for s in GROUP_STEPS)
+    con = duckdb.connect()
+    try:
+        con.register("bridge_rows", rows.table)
+        con.execute(
+            f"""CREATE TEMP TABLE totals AS SELECT coalesce(CAST({column} AS VARCHAR), '') AS g,
+                {sums} FROM bridge_rows WHERE step IN ({steps}) GROUP BY 1"""
+        )
+        total = int(con.execute("SELECT count(*) FROM totals").fetchone()[0])  # type: ignore[index]
+        shown = con.execute(
+            "SELECT *, erp_revenue - expected_revenue AS difference FROM totals "
+            "ORDER BY abs(erp_revenue - expected_revenue) DESC, g"
+            + ("" if limit is None else f" LIMIT {int(limit)}")
+        ).fetchall()
+    finally:
+        con.close()
+    names = ("group", *GROUP_STEPS, "difference")
+    ranked = [
+        dict(zip(names, (g, *(Decimal(v) for v in money)), strict=True)) for g, *money in shown
+    ]
+    return {"rows": ranked, "total": total}
 
 
 def _environment() -> jinja2.Environment:
