@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from crossfoot.diagnostic.findings import RunResult
@@ -31,24 +32,30 @@ def _in_memory(render: Callable[[RunView], bytes]) -> Writer:
     return write
 
 
-#: file name -> writer, in the order they are written (SPEC §8); summary.json
-#: is rendered last, because it records whether the PDF could be printed
-#: report.html comes first: the browser prints the PDF from it while the rest are written
-RENDERERS: tuple[tuple[str, Writer], ...] = (
+#: file name -> writer. summary.json is rendered last, because it records whether
+#: the PDF could be printed. These are rendered in Python, in this order: report.html
+#: first, so that the browser prints the PDF from it while the rest are written
+IN_PYTHON: tuple[tuple[str, Writer], ...] = (
     ("report.html", _in_memory(html.render_report)),
+    ("exceptions.xlsx", _in_memory(xlsx.render_workbook)),
+    ("executive_summary.md", _in_memory(markdown.render_executive_summary)),
+    ("roadmap.csv", csv.render_roadmap),
+)
+#: written by DuckDB straight from the view's Arrow tables, on a worker thread
+#: meanwhile: DuckDB releases the GIL, so the large CSV files cost no time beside
+#: the workbook, which is pure Python
+BY_DUCKDB: tuple[tuple[str, Writer], ...] = (
     ("exceptions.csv", csv.table_writer(lambda v: v.exceptions)),
     ("bridge.csv", csv.table_writer(lambda v: v.bridge_rows)),
     ("bridge_by_product_line.csv", csv.table_writer(lambda v: v.bridge_by_product_line)),
     ("bridge_by_owner.csv", csv.table_writer(lambda v: v.bridge_by_owner)),
     ("bridge_by_customer.csv", csv.table_writer(lambda v: v.bridge_by_customer)),
     ("exception_effects.csv", csv.table_writer(lambda v: v.exception_effects)),
-    ("roadmap.csv", csv.render_roadmap),
     ("matches.csv", csv.table_writer(lambda v: v.matches)),
     ("rejects.csv", csv.table_writer(lambda v: v.rejects)),
     ("milestones_pending.csv", csv.table_writer(lambda v: v.milestones_pending)),
-    ("exceptions.xlsx", _in_memory(xlsx.render_workbook)),
-    ("executive_summary.md", _in_memory(markdown.render_executive_summary)),
 )
+RENDERERS = IN_PYTHON + BY_DUCKDB
 #: every run writes these; ``report.pdf`` too when a Chromium is available (see pdf.py)
 OUTPUT_FILES = ("summary.json", *(name for name, _ in RENDERERS))
 PDF_FILE = "report.pdf"
@@ -61,34 +68,46 @@ def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Path]:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the output folder: {exc}", location=str(out_dir)) from exc
-    staged: dict[str, Path] = {}
+    staged = {name: _temporary(out_dir / name) for name in (*OUTPUT_FILES, PDF_FILE)}
     printing: PendingPdf | None = None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crossfoot-csv")
     try:
-        for name, write in RENDERERS:
-            staged[name] = _temporary(out_dir / name)
+        in_duckdb = pool.submit(_write_each, BY_DUCKDB, view, staged, out_dir)
+        for name, write in IN_PYTHON:
             _write(write, view, staged[name], out_dir / name)
             if name == "report.html":
                 printing = start_pdf(staged[name].read_bytes())
+        in_duckdb.result()
         assert printing is not None  # report.html is among the renderers
         pdf = printing.outcome()
         extra = {"summary.json": json.render_summary(view, pdf.summary())}
         if pdf.pdf is not None:
             extra[PDF_FILE] = pdf.pdf
         for name, payload in extra.items():
-            staged[name] = _temporary(out_dir / name)
             _write(_bytes_writer(payload), view, staged[name], out_dir / name)
-        written = {name: _publish(tmp, out_dir / name) for name, tmp in staged.items()}
+        names = (*(name for name, _ in RENDERERS), *extra)
+        written = {name: _publish(staged[name], out_dir / name) for name in names}
     except BaseException:
         if printing is not None:
             printing.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)  # no file is written after its cleanup
         for tmp in staged.values():
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
         raise
+    finally:
+        pool.shutdown(wait=True)
     if pdf.pdf is None:  # a PDF left by an earlier run would not match this report
         with contextlib.suppress(OSError):
             (out_dir / PDF_FILE).unlink(missing_ok=True)
     return written
+
+
+def _write_each(
+    writers: tuple[tuple[str, Writer], ...], view: RunView, staged: dict[str, Path], out_dir: Path
+) -> None:
+    for name, write in writers:
+        _write(write, view, staged[name], out_dir / name)
 
 
 def _temporary(path: Path) -> Path:

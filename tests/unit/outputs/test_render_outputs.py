@@ -63,3 +63,51 @@ def test_unwritable_file_raises_output_error_naming_it(result: RunResult, tmp_pa
         write_outputs(result, tmp_path)
     assert info.value.location == str(tmp_path / "report.html")
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def _failing(_view: object, path: Path) -> None:
+    path.write_bytes(b"half")
+    raise OSError("disk full")
+
+
+@pytest.mark.parametrize("where", ["BY_DUCKDB", "IN_PYTHON"])
+def test_a_failed_file_on_either_thread_stops_the_write_and_leaves_nothing(
+    result: RunResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    # the CSV files are written on a worker thread while the Python renderers run:
+    # a failure on either side raises, naming the file, and no temporary file is left
+    import crossfoot.outputs.render as render
+
+    writers = getattr(render, where)
+    failing = writers[-1][0]
+    monkeypatch.setattr(render, where, (*writers[:-1], (failing, _failing)))
+    with pytest.raises(OutputError) as info:
+        write_outputs(result, tmp_path)
+    assert info.value.location == str(tmp_path / failing)
+    assert "disk full" in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_csv_files_are_written_beside_the_python_renderers(
+    result: RunResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import crossfoot.outputs.render as render
+
+    seen: dict[str, str] = {}
+
+    def recording(name: str, write: render.Writer) -> render.Writer:
+        def wrapper(view: object, path: Path) -> None:
+            seen[name] = threading.current_thread().name
+            write(view, path)  # type: ignore[arg-type]
+
+        return wrapper
+
+    for where in ("BY_DUCKDB", "IN_PYTHON"):
+        writers = getattr(render, where)
+        monkeypatch.setattr(render, where, tuple((n, recording(n, w)) for n, w in writers))
+    write_outputs(result, tmp_path)
+    main = threading.main_thread().name
+    assert {seen[n] for n, _ in render.BY_DUCKDB} != {main}
+    assert {seen[n] for n, _ in render.IN_PYTHON} == {main}
