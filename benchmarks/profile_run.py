@@ -86,6 +86,16 @@ def main(folder: Path) -> None:
             return table
 
         backend.DuckDBBackend.materialize = timed_materialize  # type: ignore[method-assign]
+        to_arrow = backend.DuckDBBackend.to_arrow
+
+        def timed_to_arrow(self: Any, expr: Any) -> Any:
+            start = time.perf_counter()
+            table = to_arrow(self, expr)
+            print(f"        to Arrow: {time.perf_counter() - start:.2f} s, {table.num_rows:,} rows "
+                  f"({', '.join(table.column_names[:3])}, ...)")
+            return table
+
+        backend.DuckDBBackend.to_arrow = timed_to_arrow  # type: ignore[method-assign]
     mark("starting")
     run(folder / "crossfoot.yaml", folder / "out", workspace=folder / "profile.duckdb", progress=mark)
     mark("end")
