@@ -98,11 +98,14 @@ def open_store(path: Path, *, create: bool = False) -> Iterator[DuckDBBackend]:
 def transaction(backend: DuckDBBackend) -> Iterator[DuckDBBackend]:
     """All or nothing: commit when the block completes, roll back on any error."""
     backend.raw.begin()
+    backend.in_transaction = True
     try:
         yield backend
     except BaseException:
         backend.raw.rollback()
         raise
+    finally:
+        backend.in_transaction = False
     backend.raw.commit()
 
 

@@ -107,6 +107,8 @@ class DuckDBBackend(Backend):
         # DuckDB's own progress bar would print over the CLI's (and into logs)
         self.raw.execute("set enable_progress_bar = false")
         self._con = ibis.duckdb.from_connection(self.raw)
+        #: set by ``store.transaction``: some statements (DETACH) must wait for its end
+        self.in_transaction = False
 
     @property
     def con(self) -> Any:

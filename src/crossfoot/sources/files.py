@@ -249,14 +249,18 @@ def read_csv(
     physical = prep.data.count(b"\n") + (0 if prep.data.endswith(b"\n") else 1)
     names = ", ".join(f"c{i} AS {q(name.lower())}" for i, name in enumerate(prep.names))
     nested_nl = physical != 1 + parsed + bad
+    # rowids count from 0 only outside a transaction: inside one (every `run`), a new
+    # table's rows are numbered from 2**55, so positions are taken relative to the first
+    first = int(run(f"SELECT coalesce(min(rowid), 0) FROM {scan}").fetchone()[0])
     if not (bad or nested_nl or prep.removed):  # a clean file: line = position + 2, no copy
         run(
             f"""CREATE OR REPLACE TEMP VIEW {q(t)} AS SELECT {lit(rel)} AS source_file,
-                CAST(rowid + 2 AS BIGINT) AS source_line, {file_no} AS _file_no, {names} FROM {scan}"""
+                CAST(rowid - {first} + 2 AS BIGINT) AS source_line, {file_no} AS _file_no,
+                {names} FROM {scan}"""
         )
         run(f"DROP TABLE IF EXISTS {rej}")
         return RawFile(path, rel, sha, parsed, prep.header_line)
-    ctes = [f"scan_k AS (SELECT rowid AS _k, * FROM {scan})"]
+    ctes = [f"scan_k AS (SELECT rowid - {first} AS _k, * FROM {scan})"]
     ctes += _line_ctes(prep, rej, bad=bad > 0, nested_nl=nested_nl)
     with_ = "WITH " + ",\n".join(ctes)
     run(

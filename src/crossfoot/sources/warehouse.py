@@ -54,7 +54,8 @@ def snake(name: str) -> str:
 def open_source(ctx: LoadContext, system: str, source: WarehouseSource, key: str) -> Warehouse:
     schema = source.schema_name or system
     return open_warehouse(ctx.sql, source, base=ctx.defs.base_dir, schema=schema, key=key,
-                          tmpdir=ctx.tmpdir, alias=f"{PREFIX}wh_{system}")  # fmt: skip
+                          tmpdir=ctx.tmpdir, alias=f"{PREFIX}wh_{system}",
+                          in_transaction=ctx.backend.in_transaction)  # fmt: skip
 
 
 def find_table(wh: Warehouse, source: WarehouseSource, obj: str, key: str) -> str | None:

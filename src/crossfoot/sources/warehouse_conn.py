@@ -39,10 +39,13 @@ class Warehouse:
 
 def open_warehouse(
     run: SqlRunner, source: WarehouseSource, *, base: Path, schema: str, key: str, tmpdir: Path,
-    alias: str,
+    alias: str, in_transaction: bool = False,
 ) -> Warehouse:  # fmt: skip
+    """``in_transaction``: the caller's transaction is open (`run`), where DuckDB refuses
+    to detach a database read in it: the file then stays attached until the connection
+    closes."""
     if source.warehouse == "duckdb":
-        return _duckdb(run, source, base, schema, key, alias)
+        return _duckdb(run, source, base, schema, key, alias, detach=not in_transaction)
     if source.warehouse == "parquet":
         return _parquet(run, source, base, key)
     return _postgres(run, source, schema, key, tmpdir)
@@ -54,8 +57,9 @@ def _resolve(base: Path, path: str | None) -> Path:
 
 
 def _duckdb(
-    run: SqlRunner, source: WarehouseSource, base: Path, schema: str, key: str, alias: str
-) -> Warehouse:
+    run: SqlRunner, source: WarehouseSource, base: Path, schema: str, key: str, alias: str,
+    *, detach: bool,
+) -> Warehouse:  # fmt: skip
     path = _resolve(base, source.path)
     if not path.is_file():
         raise InputError(f"{source.path!r} is not a DuckDB database file ({path})", location=key)
@@ -80,7 +84,8 @@ def _duckdb(
 
     wh = Warehouse("duckdb", schema, {n: n for n in names}, columns,
                    lambda t: f"{q(alias)}.{q(schema)}.{q(t)}")  # fmt: skip
-    wh.closers.append(lambda: run(f"DETACH {q(alias)}"))
+    if detach:
+        wh.closers.append(lambda: run(f"DETACH {q(alias)}"))
     return wh
 
 

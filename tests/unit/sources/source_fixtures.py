@@ -88,8 +88,13 @@ def company(
     return path
 
 
-def load(defs_path: Path) -> Loaded:
+def load(defs_path: Path, *, in_transaction: bool = True) -> Loaded:
+    """Load as `run` does, inside one transaction (where DuckDB numbers rows from 2**55),
+    or as `check` does, outside one."""
     backend = DuckDBBackend()
+    if in_transaction:
+        backend.raw.begin()
+        backend.in_transaction = True
     files = load_sources(load_definitions(defs_path), backend)
     return Loaded(backend, files)
 

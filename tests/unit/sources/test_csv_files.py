@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from source_fixtures import OPPORTUNITY_HEADER, opportunity
+from source_fixtures import OPPORTUNITY_HEADER, company, load, opportunity
 
 from crossfoot.errors import InputError
 
@@ -211,3 +211,20 @@ def test_many_rows_with_scattered_newlines_and_rejects(build):
     assert all(
         r["reason"].startswith("field 'Amount': 'bad' is not a number") for r in loaded.rejects()
     )
+
+
+@pytest.mark.parametrize("in_transaction", [True, False], ids=["as run", "as check"])
+@pytest.mark.parametrize("bad", [0, 1], ids=["clean file", "with a malformed record"])
+def test_lines_are_physical_lines_inside_and_outside_a_transaction(tmp_path, in_transaction, bad):
+    # inside `run`'s transaction DuckDB numbered rows from 2**55: line 36028797018960002
+    rows = [ROW.format(n=n) for n in range(1, 6)]
+    rows[2] = rows[2].replace("2026-03-31", "not a date")
+    rows[1:1] = ["006X,001A,too,many,fields,1,2,3"] * bad
+    defs = company(tmp_path, sf={"Opportunity.csv": opportunity(*rows)})
+    loaded = load(defs, in_transaction=in_transaction)
+    try:
+        assert lines_of(loaded) == {"0061": 2, "0062": 3 + bad, "0064": 5 + bad, "0065": 6 + bad}
+        rejected = [r["source_line"] for r in loaded.rejects()]
+        assert rejected == [3] * bad + [4 + bad]
+    finally:
+        loaded.backend.close()

@@ -78,7 +78,8 @@ def test_airbyte_export_of_a_real_sandbox_loads(build_erp, tmp_path):
         (r["doc_id"], r["line_id"], r["item_code"], r["amount"])
         for r in loaded.rows("document_line")
     ]
-    assert lines[:4] == [
+    # the lines of one document share its source_line: their order is not kept
+    assert sorted(x for x in lines if x[0] == "12") == [
         ("12", "1", "Sprinkler Heads", Decimal("20.00")),
         ("12", "2", "Sprinkler Pipes", Decimal("24.00")),
         ("12", "3", "Sod", Decimal("1750.00")),
@@ -215,10 +216,10 @@ def test_bad_rows_are_rejected_with_reasons(build_erp):
     )
     loaded = build_erp("quickbooks", {"Invoice.json": page("Invoice", [bad_amount, no_date, odd])})
     reasons = [(r["source_line"], r["field"], r["reason"]) for r in loaded.rejects()]
-    assert reasons == [
+    assert sorted(reasons) == [
         (1, "Amount", "field 'Amount': 'ten' is not a number"),
-        (2, "TxnDate", "field 'TxnDate': '31/31/2026' is not a valid date (expected YYYY-MM-DD)"),
         (2, "Line", "belongs to Invoice '22', which was rejected"),
+        (2, "TxnDate", "field 'TxnDate': '31/31/2026' is not a valid date (expected YYYY-MM-DD)"),
         (
             3,
             "DetailType",
