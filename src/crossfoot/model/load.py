@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 SqlRunner = Callable[[str], Any]
 
 SCALE = {"money": 2, "rate": 8, "quantity": 4}
+#: digits before the point: an amount stays below 10**13 (ten trillion), so its cents
+#: and their sums and products over a few hundred thousand lines stay below 2**53 where
+#: the engine's integer division is exact (engine/money.py); no real document is larger
+DIGITS = {"money": 13, "rate": 10, "quantity": 14}
+_NOUN = {"money": "an amount", "rate": "a rate", "quantity": "a quantity"}
 SQL_TYPE: dict[str, str] = {
     "id": "VARCHAR", "text": "VARCHAR", "currency": "VARCHAR", "domain": "VARCHAR",
     "money": "DECIMAL(18,2)", "rate": "DECIMAL(18,8)", "quantity": "DECIMAL(18,4)",
@@ -174,12 +179,14 @@ def _parsed(f: Field, v: str, lookup: str, fmt: str) -> str:
 def _typed(f: Field, n: str, fmt: str) -> tuple[str, str | None]:
     """Third level: (typed value, problem text or NULL; None: never a problem) from ``n``."""
     if f.kind in SCALE:
-        s = SCALE[f.kind]
+        s, d = SCALE[f.kind], DIGITS[f.kind]
+        limit = f"{10**d:,}"
         problem = (
             f"CASE WHEN {n} IS NULL THEN 'is not a number' "
-            rf"WHEN regexp_full_match({n}, '-?0*[0-9]{{0,{18 - s}}}(\.[0-9]{{0,{s}}}0*)?') THEN NULL "
-            rf"WHEN length(ltrim(regexp_extract({n}, '^-?([0-9]*)', 1), '0')) > {18 - s} "
-            f"THEN 'is out of range' ELSE 'has more than {s} decimal places' END"
+            rf"WHEN regexp_full_match({n}, '-?0*[0-9]{{0,{d}}}(\.[0-9]{{0,{s}}}0*)?') THEN NULL "
+            rf"WHEN length(ltrim(regexp_extract({n}, '^-?([0-9]*)', 1), '0')) > {d} "
+            f"THEN 'is out of range ({_NOUN[f.kind]} must be below {limit} in size)' "
+            f"ELSE 'has more than {s} decimal places' END"
         )
         return f"TRY_CAST({n} AS DECIMAL(18,{s}))", problem
     problems = {

@@ -87,14 +87,16 @@ MONEY_OK = {
     "USD1234.56": "1234.56", "(1,234.56)": "-1234.56", "-1234.56": "-1234.56", "$-5": "-5.00",
     "-$5": "-5.00", "12 EUR": "12.00", "€1,234.00": "1234.00", "£7": "7.00", ".5": "0.50", "5.": "5.00",
     "1234.5600": "1234.56", "0": "0.00", " 42 ": "42.00", "( $ 1,000,000.01 )": "-1000000.01",
-    "9999999999999999.99": "9999999999999999.99", "-0.01": "-0.01", "007": "7.00",
+    "9999999999999.99": "9999999999999.99", "-0.01": "-0.01", "007": "7.00",
 }  # fmt: skip
 MONEY_BAD = {
     "NaN": "is not a number", "nan": "is not a number", "Infinity": "is not a number",
     "-Infinity": "is not a number", "N/A": "is not a number", "1e5": "is not a number",
     "1,23": "is not a number", "1.234.56": "is not a number", "(-5)": "is not a number",
     "--5": "is not a number", "$": "is not a number", "(5": "is not a number", "12abc": "is not a number",
-    "1.234": "has more than 2 decimal places", "12345678901234567.00": "is out of range",
+    "1.234": "has more than 2 decimal places", "12345678901234567.00": "is out of range (an amount must be below 10,000,000,000,000 in size)",
+    "10000000000000.00": "is out of range (an amount must be below 10,000,000,000,000 in size)",
+    "-00010000000000000": "is out of range (an amount must be below 10,000,000,000,000 in size)",
     "1,234.5,6": "is not a number",
 }  # fmt: skip
 
