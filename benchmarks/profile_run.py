@@ -9,8 +9,8 @@ each output renderer, the history steps), so it needs no change to the package.
 
 from __future__ import annotations
 
+import argparse
 import resource
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -58,7 +58,7 @@ def on_the_side(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def main(folder: Path) -> None:
+def main(folder: Path, tables: bool) -> None:
     import crossfoot.engine.backend as backend
     import crossfoot.history.keep as keep
     import crossfoot.outputs as outputs
@@ -71,7 +71,7 @@ def main(folder: Path) -> None:
     render.write_outputs = outputs.write_outputs
     keep.apply_run = timed("history: lifecycle", keep.apply_run)
     keep.record_run = timed("history: record_run", keep.record_run)
-    if "--tables" in sys.argv:  # each materialized engine table, compile and execution apart
+    if tables:  # each materialized engine table, compile and execution apart
         materialize = backend.DuckDBBackend.materialize
 
         def timed_materialize(self: Any, expr: Any, name: str) -> Any:
@@ -102,4 +102,12 @@ def main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", type=Path, help="a generated company (benchmarks/_data/deals_N)")
+    parser.add_argument(
+        "--tables",
+        action="store_true",
+        help="also time each engine table (compiled twice: once timed, once to run)",
+    )
+    args = parser.parse_args()
+    main(args.folder, args.tables)
