@@ -202,7 +202,8 @@ def _parsed(
         return f"CASE WHEN {only} THEN CAST(try_strptime({v}, {lit(pattern)}) AS DATE) ELSE {full} END"
     if f.kind == "datetime":
         pattern = lit("^(" + DATE_FORMATS[fmt][0] + ")" + _TIME + "$")
-        return f"regexp_extract({v}, {pattern}, ['d', 'h', 'mi', 's', 'f', 'ap', 'tz'])"
+        parts = f"regexp_extract({v}, {pattern}, ['d', 'h', 'mi', 's', 'f', 'ap', 'tz'])"
+        return f"CASE WHEN NOT {g} THEN {parts} END" if g else parts  # the fast path: unused
     if f.kind == "bool":
         return (
             f"CASE WHEN list_contains(['t', 'true', 'y', 'yes', '1'], lower({v})) THEN true "
