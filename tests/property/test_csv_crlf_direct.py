@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crossfoot.engine.backend import DuckDBBackend
+from crossfoot.errors import InputError
 from crossfoot.sources.files import RawTable, read_csv
 
 REJECTS = "source_system VARCHAR, source_file VARCHAR, source_line BIGINT, \"table\" VARCHAR, " \
@@ -54,8 +55,11 @@ def backend() -> Iterator[DuckDBBackend]:
 def scanned(backend: DuckDBBackend, path: Path, tmp: Path, *, direct: bool) -> tuple[Any, ...]:
     backend.sql(f"CREATE OR REPLACE TEMP TABLE rej ({REJECTS})")
     table = RawTable("test", "Obj", "raw_" + ("direct" if direct else "copy"))
-    f = read_csv(backend.sql, path, "a.csv", table=table, file_no=0, rejects="rej",
-                 tmpdir=tmp, direct_crlf=direct)  # fmt: skip
+    try:
+        f = read_csv(backend.sql, path, "a.csv", table=table, file_no=0, rejects="rej",
+                     tmpdir=tmp, direct_crlf=direct)  # fmt: skip
+    except InputError as exc:  # a file DuckDB cannot read at all: the same error both ways
+        return (str(exc).splitlines()[0],)
     rows = backend.sql(f"SELECT * FROM {table.name} ORDER BY source_line").fetchall()
     rejects = backend.sql("SELECT * FROM rej ORDER BY source_line").fetchall()
     return rows, rejects, f.rows, f.header_line, table.columns
@@ -65,6 +69,7 @@ def scanned(backend: DuckDBBackend, path: Path, tmp: Path, *, direct: bool) -> t
 @example(content=b'A,B,C\r\n1,"x\r\ny",3\r\n4,5,6\r\n7,8\r\n"q,9,10\r\n')
 @example(content=b"A,B,C\r\n1,2,3\r\n\r\n4,5,6")
 @example(content=b"A,B,C\r\n1,2\r\n4,5,6,7\r\n8,9,10\r\n")
+@example(content=b'A,B,C\r\n,",x\r\n,,",1\r"\r\n')
 @given(content=files)
 def test_crlf_scanned_directly_is_read_as_its_lf_copy(
     backend: DuckDBBackend, tmp_path_factory: pytest.TempPathFactory, content: bytes
@@ -72,10 +77,11 @@ def test_crlf_scanned_directly_is_read_as_its_lf_copy(
     tmp = tmp_path_factory.mktemp("csv")
     path = tmp / "a.csv"
     path.write_bytes(content)
-    backend.raw.begin()  # `run` reads inside its transaction (rowids start at 2**55)
-    try:
-        direct = scanned(backend, path, tmp, direct=True)
-        copy = scanned(backend, path, tmp, direct=False)
-    finally:
-        backend.raw.rollback()
-    assert direct == copy
+    results = []
+    for direct in (True, False):
+        backend.raw.begin()  # `run` reads inside its transaction (rowids start at 2**55)
+        try:
+            results.append(scanned(backend, path, tmp, direct=direct))
+        finally:
+            backend.raw.rollback()
+    assert results[0] == results[1]
