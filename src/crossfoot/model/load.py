@@ -5,8 +5,9 @@ One :class:`LoadSpec` describes a table: the FROM clause over the raw table
 checks, and the key. :func:`load` parses every field once, names the first bad
 field of a row in its reject reason (``field 'Amount': 'N/A' is not a number``),
 applies the checks, rejects later duplicates of a key (``duplicate id '006..',
-first at line 3``) and writes the accepted rows to a staging table. Every input
-row ends in exactly one of the two.
+first at line 3``) and leaves the accepted rows in a staging view. Every input
+row ends in exactly one of the two. Plain values (``-1234.56``, ``2026-03-31``)
+take fast paths, one cast each; the full parse runs on the others only.
 
 Amounts never go through binary floating point: the text is normalized
 (``$1,234.56``, ``USD 1234.56``, ``(1,234.56)``...) and cast to DECIMAL.
@@ -155,15 +156,54 @@ def _datetime_value(n: str, fmt: str) -> str:
     return f"CASE WHEN {n}.h = '' OR ({valid_time}) THEN {day} + to_microseconds({micros}) END"
 
 
-def _parsed(f: Field, v: str, lookup: str, fmt: str) -> str:
-    """Second level: the raw text ``v`` parsed (NULL when it does not parse)."""
+#: fast paths: a value in its plainest spelling is typed by one cast, and the full parse
+#: (regular expressions for decorations, time suffixes and bounds) runs only on the
+#: others. A pattern admits only values the full parse gives the same result for, so
+#: the fast and the reference load agree on every value (tests/property).
+def _plain_number(kind: str) -> str:
+    """A number within the kind's bounds without decorations: '-1234.56'."""
+    return rf"-?[0-9]{{1,{DIGITS[kind]}}}(\.[0-9]{{1,{SCALE[kind]}}})?"
+
+
+#: Salesforce's date-time: ISO 8601 with seconds, milliseconds and a UTC offset
+_PLAIN_DATETIME = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}[+-][0-9]{4}"
+)
+
+
+def _fast_flag(f: Field, v: str, fmt: str) -> str | None:
+    """SQL that is true where ``v`` takes the fast path (None: the kind has none)."""
     if f.kind in SCALE:
-        return f"cf_number({v})"
+        return f"regexp_full_match({v}, {lit(_plain_number(f.kind))})"
+    if f.kind == "datetime" and fmt == "YYYY-MM-DD":
+        return f"regexp_full_match({v}, {lit(_PLAIN_DATETIME)})"
+    return None
+
+
+def _parsed(
+    f: Field, v: str, lookup: str, fmt: str, *, fast: bool = False, g: str | None = None
+) -> str:
+    """Second level: the raw text ``v`` parsed (NULL when it does not parse).
+
+    ``fast``: take the fast paths; ``g``: the field's fast-path flag column.
+    """
+    if f.kind in SCALE:
+        return f"CASE WHEN {g} THEN {v} ELSE cf_number({v}) END" if g else f"cf_number({v})"
     if f.kind == "date":
-        return _date_value(f"cf_date_part({v})", fmt)
+        full = _date_value(f"cf_date_part({v})", fmt)
+        if not fast:
+            return full
+        # a value that is only the date has no time suffix to cut: the same parse, once
+        regex, pattern = DATE_FORMATS[fmt]
+        if fmt == "YYYY-MM-DD":  # DuckDB's date cast reads these exactly as strptime does
+            strict = f"regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')"
+            return f"CASE WHEN {strict} THEN TRY_CAST({v} AS DATE) ELSE {full} END"
+        only = f"regexp_full_match({v}, {lit(regex)})"
+        return f"CASE WHEN {only} THEN CAST(try_strptime({v}, {lit(pattern)}) AS DATE) ELSE {full} END"
     if f.kind == "datetime":
         pattern = lit("^(" + DATE_FORMATS[fmt][0] + ")" + _TIME + "$")
-        return f"regexp_extract({v}, {pattern}, ['d', 'h', 'mi', 's', 'f', 'ap', 'tz'])"
+        parts = f"regexp_extract({v}, {pattern}, ['d', 'h', 'mi', 's', 'f', 'ap', 'tz'])"
+        return f"CASE WHEN NOT {g} THEN {parts} END" if g else parts  # the fast path: unused
     if f.kind == "bool":
         return (
             f"CASE WHEN list_contains(['t', 'true', 'y', 'yes', '1'], lower({v})) THEN true "
@@ -176,8 +216,13 @@ def _parsed(f: Field, v: str, lookup: str, fmt: str) -> str:
     return v
 
 
-def _typed(f: Field, n: str, fmt: str) -> tuple[str, str | None]:
-    """Third level: (typed value, problem text or NULL; None: never a problem) from ``n``."""
+def _typed(
+    f: Field, n: str, fmt: str, *, g: str | None = None, v: str = ""
+) -> tuple[str, str | None]:
+    """Third level: (typed value, problem text or NULL; None: never a problem) from ``n``.
+
+    ``g`` and ``v``: the fast-path flag and the raw text, when the load takes fast paths.
+    """
     if f.kind in SCALE:
         s, d = SCALE[f.kind], DIGITS[f.kind]
         limit = f"{10**d:,}"
@@ -188,6 +233,8 @@ def _typed(f: Field, n: str, fmt: str) -> tuple[str, str | None]:
             f"THEN 'is out of range ({_NOUN[f.kind]} must be below {limit} in size)' "
             f"ELSE 'has more than {s} decimal places' END"
         )
+        if g:  # a plain number within the bounds has no problem to look for
+            problem = f"CASE WHEN {g} THEN NULL ELSE {problem} END"
         return f"TRY_CAST({n} AS DECIMAL(18,{s}))", problem
     problems = {
         "date": f"is not a valid date (expected {fmt})",
@@ -197,38 +244,52 @@ def _typed(f: Field, n: str, fmt: str) -> tuple[str, str | None]:
         + (" or an id in the currency export" if f.lookup else ""),
     }
     value = _datetime_value(n, fmt) if f.kind == "datetime" else n
+    if f.kind == "datetime" and g:
+        # 2026-03-31T09:30:00.000+0100: the local time cast, less its offset (an invalid
+        # day is NULL in both, the hour is at most 23, the seconds below 60)
+        sign = f"(CASE WHEN substr({v}, 24, 1) = '-' THEN -1 ELSE 1 END)"
+        minutes = f"(CAST(substr({v}, 25, 2) AS BIGINT) * 60 + CAST(substr({v}, 27, 2) AS BIGINT))"
+        fast = f"TRY_CAST(left({v}, 23) AS TIMESTAMP) - to_minutes({sign} * {minutes})"
+        value = f"CASE WHEN {g} THEN {fast} ELSE {value} END"
     if f.kind in problems:
         return value, f"CASE WHEN {{t}} IS NULL THEN {lit(problems[f.kind])} END"
     return value, None
 
 
-def _levels(spec: LoadSpec, fmt: str) -> str:
-    """SELECT of the typed columns, each field's error (_e_*) and the row's reject reason.
+def _levels(spec: LoadSpec, fmt: str, *, fast: bool = True) -> str:
+    """SELECT of the typed columns and each row's reject reason, field and value.
 
-    Levels, each computed once: raw text (_v_), parsed (_n_), typed candidate (_t_) and
-    problem (_p_), then the value and the error message, then the row's first error.
+    Levels, each computed once: raw text (_v_), fast-path flags (_g_), parsed (_n_),
+    typed candidate (_t_) and problem (_p_), then the value and the error message, then
+    the row's first error. ``fast=False``: the reference parse, without fast paths.
     """
-    l1, l2, l3, l3p, l4, errors, fields, values = [], [], [], [], [], [], [], []
+    l1, lg, l2, l3, l3p, l4 = [], [], [], [], [], []
+    errors, fields, values = [], [], []
     for f in spec.fields:
-        v, n, lk, t, p = (q(f"_{x}_{f.name}") for x in "vnltp")
+        v, n, lk, t, p, g = (q(f"_{x}_{f.name}") for x in "vnltpg")
         e = q("_e_" + f.name)
         src = f"nullif(trim(CAST({f.expr} AS VARCHAR)), '')" if f.expr else "CAST(NULL AS VARCHAR)"
-        look = (
-            f"nullif(trim(CAST({f.lookup} AS VARCHAR)), '')"
-            if f.lookup
-            else "CAST(NULL AS VARCHAR)"
-        )
-        l1 += [f"{src} AS {v}", f"{look} AS {lk}"]
-        l2.append(f"{_parsed(f, v, lk, fmt)} AS {n}")
-        value, problem = _typed(f, n, fmt)
+        l1.append(f"{src} AS {v}")
+        if f.lookup:
+            l1.append(f"nullif(trim(CAST({f.lookup} AS VARCHAR)), '') AS {lk}")
+        flag = _fast_flag(f, v, fmt) if fast and f.expr else None
+        if flag:
+            lg.append(f"{flag} AS {g}")
+        look = lk if f.lookup else "CAST(NULL AS VARCHAR)"
+        parsed = _parsed(f, v, look, fmt, fast=fast, g=g if flag else None)
+        value, problem = _typed(f, n, fmt, g=g if flag else None, v=v)
         label = f.label or f.name
         empty = f"'field {lit(repr(label))[1:-1]} is empty'" if f.required else "NULL"
         if problem is None:
-            l3.append(f"{value} AS {t}, CAST(NULL AS VARCHAR) AS {p}")
+            typed = v if parsed == v else t  # text: the trimmed text itself
+            if parsed != v:
+                l2.append(f"{parsed} AS {n}")
+                l3.append(f"{value} AS {t}")
             l4.append(
-                f"{t} AS {q(f.name)}, CAST(CASE WHEN {v} IS NULL THEN {empty} END AS VARCHAR) AS {e}"
+                f"{typed} AS {q(f.name)}, CAST(CASE WHEN {v} IS NULL THEN {empty} END AS VARCHAR) AS {e}"
             )
         else:
+            l2.append(f"{parsed} AS {n}")
             l3.append(f"{value} AS {t}")
             l3p.append(f"{problem.replace('{t}', t)} AS {p}")
             l4.append(f"CASE WHEN {p} IS NULL THEN {t} END AS {q(f.name)}")
@@ -248,16 +309,18 @@ def _levels(spec: LoadSpec, fmt: str) -> str:
         fields.insert(at, f"WHEN {c.when} THEN {lit(c.field)}")
         values.insert(at, f"WHEN {c.when} THEN CAST({c.value} AS VARCHAR)")
     raw = ", ".join(q("_v_" + f.name) for f in spec.fields)
-    s1 = f"SELECT b.source_file, b.source_line, b._file_no, {', '.join(l1)} FROM {spec.source}"
-    s2 = f"SELECT *, {', '.join(l2)} FROM ({s1})"
-    s3 = f"SELECT *, {', '.join(l3)} FROM ({s2})"
-    s3p = f"SELECT *, {', '.join(l3p)} FROM ({s3})" if l3p else s3
-    s4 = f"SELECT source_file, source_line, _file_no, {raw}, {', '.join(l4)} FROM ({s3p})"
-    typed = ", ".join(q(f.name) for f in spec.fields)
+    level = f"SELECT b.source_file, b.source_line, b._file_no, {', '.join(l1)} FROM {spec.source}"
+    for cols in (lg, l2, l3, l3p):
+        if cols:
+            level = f"SELECT *, {', '.join(cols)} FROM ({level})"
+    s4 = f"SELECT source_file, source_line, _file_no, {raw}, {', '.join(l4)} FROM ({level})"
+    typed_cols = ", ".join(q(f.name) for f in spec.fields)
+    # the field and value a reject names are looked for on the rejected rows only
     return (
-        f"SELECT source_file, source_line, _file_no, {typed}, coalesce({', '.join(errors)}) AS _reason, "
-        f"CASE {' '.join(fields)} END AS _rfield, CASE {' '.join(values)} END AS _rvalue, "
-        f"_file_no * 10000000000 + source_line AS _pos FROM ({s4})"
+        f"SELECT source_file, source_line, _file_no, {typed_cols}, _reason, "
+        f"CASE WHEN _reason IS NOT NULL THEN CASE {' '.join(fields)} END END AS _rfield, "
+        f"CASE WHEN _reason IS NOT NULL THEN CASE {' '.join(values)} END END AS _rvalue "
+        f"FROM (SELECT *, coalesce({', '.join(errors)}) AS _reason FROM ({s4}))"
     )
 
 
@@ -301,44 +364,52 @@ def empty_table(run: SqlRunner, spec: LoadSpec, out: str) -> None:
     )
 
 
-def load(run: SqlRunner, spec: LoadSpec, *, out: str, rejects: str, date_format: str) -> None:
-    """Type ``spec``'s rows: accepted rows to temp table ``out``, the others into ``rejects``."""
-    work, firsts = q(out + "__work"), q(out + "__first")
-    run(f"CREATE OR REPLACE TEMP TABLE {work} AS {_levels(spec, date_format)}")
+def load(
+    run: SqlRunner, spec: LoadSpec, *, out: str, rejects: str, date_format: str, fast: bool = True
+) -> None:
+    """Type ``spec``'s rows: accepted rows to temp view ``out``, the others into ``rejects``.
+
+    One pass types every row and gives each rejected one its reason (``__work``); the
+    duplicates of a key are looked for only when a key repeats among the accepted rows.
+    ``out`` is a view of the accepted rows. ``fast=False``: the reference parse, without
+    the fast paths (the property tests compare the two).
+    """
+    work, firsts, marked = (q(out + x) for x in ("__work", "__first", "__marked"))
+    run(f"CREATE OR REPLACE TEMP TABLE {work} AS {_levels(spec, date_format, fast=fast)}")
     keys = ", ".join(q(k) for k in spec.key)
-    rows, key_label, key_value = (
-        f"SELECT *, CAST(NULL AS VARCHAR) AS _dup FROM {work}",
-        "NULL",
-        "NULL",
-    )
-    if spec.key:
+    rows, dup, key_label, key_value = work, "CAST(NULL AS VARCHAR)", "NULL", "NULL"
+    repeats = f"SELECT 1 FROM {work} WHERE _reason IS NULL GROUP BY {keys} HAVING count(*) > 1"
+    if spec.key and run(f"{repeats} LIMIT 1").fetchone():
+        pos = "_file_no * 10000000000 + source_line"
         run(
-            f"""CREATE OR REPLACE TEMP TABLE {firsts} AS SELECT {keys}, min(_pos) AS _first,
-                arg_min(source_file, _pos) AS _ffile, arg_min(source_line, _pos) AS _fline
+            f"""CREATE OR REPLACE TEMP TABLE {firsts} AS SELECT {keys}, min({pos}) AS _first,
+                arg_min(source_file, {pos}) AS _ffile, arg_min(source_line, {pos}) AS _fline
                 FROM {work} WHERE _reason IS NULL GROUP BY {keys} HAVING count(*) > 1"""
         )
         quoted = " || '/' || ".join(q(k) for k in spec.key)
         what = spec.duplicate or f"'id ''' || {quoted} || ''''"
-        dup = (
+        text = (
             f"'duplicate ' || {what} || ', first at ' || CASE WHEN _ffile = source_file "
             "THEN 'line ' ELSE _ffile || ':' END || _fline"
         )
-        rows = (
-            f"SELECT w.*, CASE WHEN w._reason IS NULL AND w._pos > d._first THEN {dup} END AS _dup "
-            f"FROM {work} w LEFT JOIN {firsts} d USING ({keys})"
+        run(
+            f"""CREATE OR REPLACE TEMP TABLE {marked} AS SELECT w.*, CASE WHEN w._reason IS NULL
+                AND w._file_no * 10000000000 + w.source_line > d._first THEN {text} END AS _dup
+                FROM {work} w LEFT JOIN {firsts} d USING ({keys})"""
         )
+        run(f"DROP TABLE IF EXISTS {firsts}")
+        rows, dup = marked, "_dup"
+    if spec.key:
         key_label = lit(next(f.label or f.name for f in spec.fields if f.name == spec.key[0]))
         key_value = "concat_ws('/', " + keys + ")"
     run(
         f"""INSERT INTO {q(rejects)} SELECT {lit(spec.system)}, source_file, source_line,
             {lit(spec.object)}, CASE WHEN _reason IS NULL THEN {key_label} ELSE _rfield END,
-            left(CASE WHEN _reason IS NULL THEN {key_value} ELSE _rvalue END, 200), coalesce(_reason, _dup)
-            FROM ({rows}) WHERE _reason IS NOT NULL OR _dup IS NOT NULL"""
+            left(CASE WHEN _reason IS NULL THEN {key_value} ELSE _rvalue END, 200),
+            coalesce(_reason, {dup}) FROM {rows} WHERE _reason IS NOT NULL OR {dup} IS NOT NULL"""
     )
     cols = ", ".join(q(f.name) for f in spec.fields)
     run(
-        f"""CREATE OR REPLACE TEMP TABLE {q(out)} AS SELECT source_file, source_line, _file_no, {cols}
-            FROM ({rows}) WHERE _reason IS NULL AND _dup IS NULL"""
+        f"""CREATE OR REPLACE TEMP VIEW {q(out)} AS SELECT source_file, source_line, _file_no,
+            {cols} FROM {rows} WHERE _reason IS NULL AND {dup} IS NULL"""
     )
-    run(f"DROP TABLE IF EXISTS {work}")
-    run(f"DROP TABLE IF EXISTS {firsts}")

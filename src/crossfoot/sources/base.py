@@ -209,11 +209,7 @@ class LoadContext:
                 return None, source
             staged, staged_key = self.staged[(smap.system, name)]
             alias = f"j_{obj}"
-            joins[alias] = (
-                f"LEFT JOIN (SELECT s.{q(staged_key)} AS _k, r.* FROM {q(other.name)} r "
-                f"JOIN {q(staged)} s USING (source_file, source_line)) {alias} "
-                f"ON {alias}._k = trim(b.{q(on_base.lower())})"
-            )
+            joins[alias] = relation_join(alias, other.name, staged, staged_key, on_base)
             return f"{alias}.{q(col)}", f"{name}.{other.label(col)}"
 
         fields = []
@@ -349,6 +345,15 @@ class LoadContext:
                     self.sql(f"DROP {kind} IF EXISTS {q(name)}")
         except StageError:
             log.warning("could not drop the temporary tables of the load", exc_info=True)
+
+
+def relation_join(alias: str, raw: str, staged: str, staged_key: str, on_base: str) -> str:
+    """The join of a related object's loaded rows (raw columns) on its key, as ``alias``."""
+    return (
+        f"LEFT JOIN (SELECT s.{q(staged_key)} AS _k, r.* FROM {q(raw)} r "
+        f"JOIN {q(staged)} s USING (source_file, source_line)) {alias} "
+        f"ON {alias}._k = trim(b.{q(on_base.lower())})"
+    )
 
 
 def _pages(table: RawTable) -> bool:

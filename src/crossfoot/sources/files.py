@@ -3,7 +3,8 @@
 CSV files are scanned by DuckDB (``read_csv`` with every column VARCHAR and
 malformed records stored as rejects). Python only touches whole-file bytes:
 BOM, Windows-1252 -> UTF-8, CRLF -> LF, blank lines, and the header line
-(delimiter sniffing, column names). The physical line of a record is computed
+(delimiter sniffing, column names); a file that needs none of it is scanned in
+place, and so is a CRLF file whose records each hold one line (no copy). The physical line of a record is computed
 in SQL from DuckDB's record ordinal: the line = ordinal + the newlines embedded
 in quoted fields of earlier records (+ blank lines removed before the scan).
 JSON pages are read by :mod:`crossfoot.sources.pages` into the same kind of table.
@@ -16,7 +17,7 @@ import csv
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,12 +60,16 @@ class RawTable:
 
 @dataclass(frozen=True)
 class _Prepared:
-    data: bytes  # what DuckDB scans: UTF-8, LF, without blank lines
+    data: bytes  # what DuckDB scans: UTF-8, LF (or CRLF throughout), without blank lines
     rewritten: bool
     removed: tuple[int, ...]  # physical lines (original numbering) removed as blank
     names: tuple[str, ...]
     delimiter: str
     header_line: int
+    #: the file is scanned as it is, with CRLF newlines (DuckDB reads them): every newline
+    #: is CRLF, there is no other CR and no blank line. A quoted value holding a newline
+    #: would keep its CR, so such a file is scanned again from an LF copy (``_as_lf``)
+    crlf: bool = False
 
 
 #: Windows-1252 over Latin-1: 0x80-0x9F are letters and signs; the 5 undefined bytes stay
@@ -72,11 +77,15 @@ _CP1252 = {b: bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in ra
 
 
 _BLANK = re.compile(rb"(?:^|(?<=\n))[ \t]*(?:\n|\Z)")
+#: a line after the first that may be blank: one pass over the file (a search for
+#: b"\n\n" and then this pattern with [ \t]+ took twice as long)
+_MAYBE_BLANK = re.compile(rb"\n(?:\n|[ \t]+(?:\n|\Z))")
+_MAYBE_BLANK_CRLF = re.compile(rb"\n(?:\r\n|[ \t]+(?:\r\n|\Z))")
 
 
 def _without_blank_lines(data: bytes) -> tuple[bytes, list[int]]:
     """Drop blank (or blank-looking) lines outside quoted fields; return their line numbers."""
-    if not (b"\n\n" in data or data[:1] in b" \t\n" or re.search(rb"\n[ \t]+(?:\n|\Z)", data)):
+    if not (data[:1] in b" \t\n" or _MAYBE_BLANK.search(data)):
         return data, []
     removed, keep, line, quotes, pos, scanned = [], [], 1, 0, 0, 0
     for m in _BLANK.finditer(data):
@@ -112,10 +121,16 @@ def _prepare(raw: bytes, rel: str) -> _Prepared:
     if not _is_utf8(data):  # Excel on Windows writes Windows-1252
         data = data.decode("latin-1").translate(_CP1252).encode("utf-8")
         rewritten = True
-    if b"\r\n" in data:
-        data = data.replace(b"\r\n", b"\n")
-        rewritten = True
-    if not data.strip():
+    crlf = False
+    if b"\r" in data:
+        newlines = data.count(b"\n")
+        crlf = not rewritten and data.count(b"\r") == newlines == data.count(b"\r\n")
+        if crlf and _may_have_blank_lines(data):
+            crlf = False
+        if not crlf and b"\r\n" in data:
+            data = data.replace(b"\r\n", b"\n")
+            rewritten = True
+    if re.match(rb"\s*\Z", data):
         raise InputError(
             "the file is empty: expected a header line with the column names", location=f"{rel}:1"
         )
@@ -124,10 +139,11 @@ def _prepare(raw: bytes, rel: str) -> _Prepared:
             "is not a text CSV file (it holds binary data): export the object as CSV",
             location=f"{rel}:1",
         )
-    data, removed = _without_blank_lines(data)
+    data, removed = _without_blank_lines(data) if not crlf else (data, [])
     rewritten = rewritten or bool(removed)
     header_line = 1 + sum(1 for i, p in enumerate(removed) if p == i + 1)
-    header = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    end = data.find(b"\n")
+    header = data[: end if end >= 0 else len(data)].decode("utf-8").rstrip("\r")
     try:
         counts = {d: len(next(csv.reader([header], delimiter=d))) for d in _DELIMITERS}
         delimiter = max(_DELIMITERS, key=lambda d: (counts[d], -_DELIMITERS.index(d)))
@@ -148,7 +164,18 @@ def _prepare(raw: bytes, rel: str) -> _Prepared:
                 location=f"{rel}:{header_line}",
             )
         seen[name.lower()] = i
-    return _Prepared(data, rewritten, tuple(removed), names, delimiter, header_line)
+    return _Prepared(data, rewritten, tuple(removed), names, delimiter, header_line, crlf)
+
+
+def _may_have_blank_lines(data: bytes) -> bool:
+    """A blank (or blank-looking) line in CRLF text, or a first line that is one."""
+    return data[:1] in b" \t\r\n" or _MAYBE_BLANK_CRLF.search(data) is not None
+
+
+def _as_lf(prep: _Prepared) -> _Prepared:
+    """The prepared file with LF newlines: the copy DuckDB scans when CRLF cannot be kept."""
+    data, removed = _without_blank_lines(prep.data.replace(b"\r\n", b"\n"))
+    return replace(prep, data=data, rewritten=True, removed=tuple(removed), crlf=False)
 
 
 _NL = "length({0}) - length(replace({0}, chr(10), ''))"
@@ -211,28 +238,18 @@ def _scan(
         raise InputError(f"cannot be read as CSV: {first}", location=rel) from exc
 
 
-def read_csv(
-    run: SqlRunner,
-    path: Path,
-    rel: str,
-    *,
-    table: RawTable,
-    file_no: int,
-    rejects: str,
-    tmpdir: Path,
-) -> RawFile:
-    """Scan one CSV file into ``table.name`` (created) and its malformed records into ``rejects``."""
-    raw = path.read_bytes()
-    sha = hashlib.sha256(raw).hexdigest()
-    prep = _prepare(raw, rel)
+def _scan_counted(
+    run: SqlRunner, path: Path, prep: _Prepared, tmpdir: Path, t: str, rel: str
+) -> tuple[int, int]:
+    """Scan ``path`` (or the rewritten copy of it) into ``t__scan`` and its malformed records
+    into ``t__rej``; return the counts of both."""
     scan_path = path
     if prep.rewritten:
-        scan_path = tmpdir / f"{table.name}.csv"
+        scan_path = tmpdir / f"{t}.csv"
         scan_path.write_bytes(prep.data)
-    n = len(prep.names)
-    table.columns = {name.lower(): name for name in prep.names}
-    t = table.name
     scan, rej, rt, rs = q(t + "__scan"), q(t + "__rej"), t + "__rt", t + "__rs"
+    for name in (q(rt), q(rs)):  # a second scan of the file starts from no rejects
+        run(f"DROP TABLE IF EXISTS {name}")
     _scan(run, scan_path, prep, scan, rt, rs, rel)
     run(
         f"""CREATE OR REPLACE TEMP TABLE {rej} AS SELECT line AS o,
@@ -246,7 +263,40 @@ def read_csv(
     )
     parsed = int(run(f"SELECT count(*) FROM {scan}").fetchone()[0])
     bad = int(run(f"SELECT count(*) FROM {rej}").fetchone()[0])
+    return parsed, bad
+
+
+def read_csv(
+    run: SqlRunner,
+    path: Path,
+    rel: str,
+    *,
+    table: RawTable,
+    file_no: int,
+    rejects: str,
+    tmpdir: Path,
+    direct_crlf: bool = True,
+) -> RawFile:
+    """Scan one CSV file into ``table.name`` (created) and its malformed records into ``rejects``.
+
+    ``direct_crlf=False``: a CRLF file is always scanned from an LF copy (the tests compare).
+    """
+    raw = path.read_bytes()
+    sha = hashlib.sha256(raw).hexdigest()
+    prep = _prepare(raw, rel)
+    if prep.crlf and not direct_crlf:
+        prep = _as_lf(prep)
+    n = len(prep.names)
+    table.columns = {name.lower(): name for name in prep.names}
+    t = table.name
+    scan, rej, rt, rs = q(t + "__scan"), q(t + "__rej"), t + "__rt", t + "__rs"
+    parsed, bad = _scan_counted(run, path, prep, tmpdir, t, rel)
     physical = prep.data.count(b"\n") + (0 if prep.data.endswith(b"\n") else 1)
+    if prep.crlf and physical != 1 + parsed + bad:
+        # a record spans lines: its quoted newlines would keep their CR in the values
+        prep = _as_lf(prep)
+        parsed, bad = _scan_counted(run, path, prep, tmpdir, t, rel)
+        physical = prep.data.count(b"\n") + (0 if prep.data.endswith(b"\n") else 1)
     names = ", ".join(f"c{i} AS {q(name.lower())}" for i, name in enumerate(prep.names))
     nested_nl = physical != 1 + parsed + bad
     # rowids count from 0 only outside a transaction: inside one (every `run`), a new

@@ -18,7 +18,7 @@ from crossfoot.config import ERP_MAPPABLE, WarehouseSource
 from crossfoot.model.load import Check, Field, LoadSpec, lit, q
 from crossfoot.model.mapping import NETSUITE, NETSUITE_DOC_TYPES
 from crossfoot.sources import warehouse
-from crossfoot.sources.base import LoadContext
+from crossfoot.sources.base import LoadContext, relation_join
 
 _SALES = "[" + ", ".join(lit(t) for t in NETSUITE_DOC_TYPES) + "]"
 _CODES = "SalesOrd, CustInvc, CustCred"
@@ -53,15 +53,39 @@ CHECKS = {
 DUPLICATES = {"document_line": "'line ''' || line_id || ''' of transaction ''' || doc_id || ''''"}
 
 
-def _with_raw_type(raw_transaction: str) -> Callable[[LoadSpec], LoadSpec]:
-    """Add ``_raw_type``: the type of the line's transaction as exported, loaded or not."""
+def _with_raw_type(ctx: LoadContext, raw_transaction: str) -> Callable[[LoadSpec], LoadSpec]:
+    """Add ``_raw_type``: the type of the line's transaction as exported, loaded or not.
+
+    One join gives both it and ``_doc`` (the line's transaction, if it was loaded): the
+    exported transactions grouped by id, with the loaded one among them, instead of a
+    join of the loaded transactions and a second one of the exported types (unless a
+    mapped field of the line reads another column of its transaction).
+    """
 
     def extend(spec: LoadSpec) -> LoadSpec:
-        types = f'SELECT trim("id") AS id, min(trim("type")) AS type FROM {q(raw_transaction)} GROUP BY 1'
+        staged, key = ctx.staged[("netsuite", "transaction")]
+        loaded = relation_join("j_transaction", raw_transaction, staged, key, "transaction")
+        others = [f for f in spec.fields
+                  if f.name != "_doc" and "j_transaction." in f"{f.expr} {f.lookup}"]  # fmt: skip
+        doc = next((f for f in spec.fields if f.name == "_doc"), None)
+        if others or doc is None or doc.expr != 'j_transaction."id"' or loaded not in spec.source:
+            types = f'SELECT trim("id") AS id, min(trim("type")) AS type FROM {q(raw_transaction)} GROUP BY 1'
+            return replace(
+                spec,
+                source=f'{spec.source} LEFT JOIN ({types}) rt ON rt.id = trim(b."transaction")',
+                fields=(*spec.fields, Field("_raw_type", "rt.type")),
+            )
+        # a loaded transaction's key is its trimmed id (doc_id is always transaction.id)
+        types = (
+            f'SELECT trim(r."id") AS id, min(trim(r."type")) AS type, min(s.{q(key)}) AS doc '
+            f"FROM {q(raw_transaction)} r LEFT JOIN {q(staged)} s USING (source_file, source_line) "
+            "GROUP BY 1"
+        )
+        fields = tuple(replace(f, expr="rt.doc") if f.name == "_doc" else f for f in spec.fields)
         return replace(
             spec,
-            source=f'{spec.source} LEFT JOIN ({types}) rt ON rt.id = trim(b."transaction")',
-            fields=(*spec.fields, Field("_raw_type", "rt.type")),
+            source=spec.source.replace(loaded, f'LEFT JOIN ({types}) rt ON rt.id = trim(b."transaction")'),
+            fields=(*fields, Field("_raw_type", "rt.type")),
         )
 
     return extend
@@ -77,7 +101,7 @@ class NetSuite:
         else:
             ctx.read_system(NETSUITE, ctx.folder(erp.source, "erp.source"))
         raw = ctx.raw[(self.system, "transaction")]  # a core object: always there
-        extend = {"document_line": _with_raw_type(raw.name)}
+        extend = {"document_line": _with_raw_type(ctx, raw.name)}
         stg = ctx.stage_all(NETSUITE, erp.fields, ERP_MAPPABLE, "erp.fields", erp.date_format,
                             CHECKS, DUPLICATES, extend)  # fmt: skip
         currency = lit(ctx.defs.reporting.currency)
@@ -92,13 +116,12 @@ class NetSuite:
             f"""SELECT t.* REPLACE (CASE t.doc_type {doc_type} END AS doc_type,
                     coalesce(t.currency, {currency}) AS currency,
                     coalesce(t.exchange_rate, 1) AS exchange_rate,
-                    coalesce(t.created_from, f.created_from) AS created_from),
+                    coalesce(t.created_from, a.created_from) AS created_from),
                 coalesce(a.amount, 0) AS amount
             FROM {stg["document"]} t
-            LEFT JOIN (SELECT doc_id, sum(-amount) AS amount FROM {lines}
-                       WHERE {REVENUE_LINE} GROUP BY doc_id) a USING (doc_id)
-            LEFT JOIN (SELECT doc_id, arg_min(_created_from, {_POS}) AS created_from FROM {lines}
-                       WHERE _created_from IS NOT NULL GROUP BY doc_id) f USING (doc_id)""",
+            LEFT JOIN (SELECT doc_id, sum(-amount) FILTER ({REVENUE_LINE}) AS amount,
+                       arg_min(_created_from, {_POS}) FILTER (_created_from IS NOT NULL)
+                       AS created_from FROM {lines} GROUP BY doc_id) a USING (doc_id)""",
             self.system,
         )
         product_line = "coalesce(c.name, l.product_line)" if by_class else "l.product_line"
