@@ -251,6 +251,11 @@ def _typed(
         minutes = f"(CAST(substr({v}, 25, 2) AS BIGINT) * 60 + CAST(substr({v}, 27, 2) AS BIGINT))"
         fast = f"TRY_CAST(left({v}, 23) AS TIMESTAMP) - to_minutes({sign} * {minutes})"
         value = f"CASE WHEN {g} THEN {fast} ELSE {value} END"
+    if f.kind in ("date", "datetime"):  # DuckDB reads years 0 and 10000+, Python does not
+        return value, (
+            f"CASE WHEN {{t}} IS NULL THEN {lit(problems[f.kind])} "
+            f"WHEN NOT year({{t}}) BETWEEN 1 AND 9999 THEN 'is out of range (years 1 to 9999)' END"
+        )
     if f.kind in problems:
         return value, f"CASE WHEN {{t}} IS NULL THEN {lit(problems[f.kind])} END"
     return value, None

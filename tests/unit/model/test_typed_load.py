@@ -282,3 +282,20 @@ def test_date_format_detection(backend, values, expected):
     raw_table(backend, [(v,) for v in values], ["v"])
     assert detect_date_format(backend.sql, "raw AS b", ["b.v"], "auto") == expected
     assert detect_date_format(backend.sql, "raw AS b", ["b.v"], "D.M.YYYY") == "D.M.YYYY"
+
+
+@pytest.mark.parametrize("kind", ["date", "datetime"])
+def test_years_python_cannot_hold_are_out_of_range(backend, kind):
+    # DuckDB reads year 0 (and a UTC shift into year 10000); a close date there
+    # crashed the run where Python took the value
+    values = ["0000-01-01", "0000-06-30T00:00:00.000+0000", "0001-01-01"]
+    out = "is out of range (years 1 to 9999)"
+    first = date(1, 1, 1) if kind == "date" else datetime(1, 1, 1)
+    assert parse(backend, kind, values) == [
+        ("reject", f"field 'Amount': '{values[0]}' {out}"),
+        ("reject", f"field 'Amount': '{values[1]}' {out}"),
+        first,
+    ]
+    if kind == "datetime":
+        late = "9999-12-31T23:59:59.000-0500"  # 10000-01-01 in UTC
+        assert parse(backend, kind, [late]) == [("reject", f"field 'Amount': '{late}' {out}")]
