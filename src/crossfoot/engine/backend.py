@@ -23,6 +23,21 @@ log = logging.getLogger(__name__)
 ARROW_BATCH_ROWS = 1_000_000
 
 
+def compile_sql(con: Any, expr: ibis.Table) -> str:
+    """The SQL of ``expr``, without Ibis fusing consecutive selects into one.
+
+    Fusing (Ibis's merge_select_select rewrite) was a quarter of the engine's compile
+    time (0.6 of 2.4 s of CPU per run), and both engines' optimizers merge nested
+    projections themselves: the outputs are byte-identical either way.
+    """
+    fuse = ibis.options.sql.fuse_selects
+    ibis.options.sql.fuse_selects = False
+    try:
+        return str(con.compile(expr))
+    finally:
+        ibis.options.sql.fuse_selects = fuse
+
+
 class Backend(ABC):
     name: str = "abstract"
     #: capabilities stages may ask about instead of checking the backend's type
@@ -126,7 +141,7 @@ class DuckDBBackend(Backend):
         self._con._run_pre_execute_hooks(expr)  # registers the expression's memtables
         columns = ", ".join(c.sql("duckdb") for c in expr.schema().to_sqlglot_column_defs("duckdb"))
         self.raw.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" ({columns})')
-        self.raw.execute(f'INSERT INTO "{name}" {self._con.compile(expr)}')
+        self.raw.execute(f'INSERT INTO "{name}" {compile_sql(self._con, expr)}')
         return self._con.table(name)
 
     def to_arrow(self, expr: ibis.Table) -> pa.Table:
@@ -136,7 +151,7 @@ class DuckDBBackend(Backend):
         # comes back from DuckDB as HUGEINT where Ibis declares int64)
         self._con._run_pre_execute_hooks(expr)  # registers the expression's memtables
         schema = expr.schema().to_pyarrow()
-        result = self.raw.execute(self._con.compile(expr))
+        result = self.raw.execute(compile_sql(self._con, expr))
         batches = result.to_arrow_reader(ARROW_BATCH_ROWS)
         return pa.Table.from_batches([batch.cast(schema) for batch in batches], schema=schema)
 
