@@ -40,15 +40,87 @@ def from_cents(cents: ir.IntegerValue) -> ir.DecimalValue:
     return ibis.ifelse(cents < 0, -amount, amount).cast(MONEY)
 
 
-def div_half_up(numerator: ir.IntegerValue, denominator: ir.IntegerValue) -> ir.IntegerValue:
-    """Integer division rounded half away from zero (half-up on amounts).
+def div_half_up(numerator: ir.IntegerValue, denominator: ir.IntegerValue | int) -> ir.IntegerValue:
+    """Integer division rounded half away from zero (half-up on amounts), exactly.
 
-    ``denominator`` must be positive. Some backends compile integer division as
-    FLOOR(a / b) through a double, which is exact while |2·numerator| < 2**53:
-    for a schedule (cents × days) that is a line of up to about 12 billion.
+    ``denominator`` must be positive. Exact for any int64 numerator whose
+    quotient stays below 2**51 (every amount in cents): see ``mul_div_half_up``.
     """
-    magnitude = (numerator.abs() * 2 + denominator) // (denominator * 2)
-    return ibis.ifelse(numerator < 0, -magnitude, magnitude).cast("int64")
+    return mul_div_half_up(numerator, 1, denominator)
+
+
+def mul_div_half_up(
+    a: ir.IntegerValue, b: ir.IntegerValue | int, c: ir.IntegerValue | int
+) -> ir.IntegerValue:
+    """a × b ÷ c rounded half away from zero, exactly, without forming a × b in int64.
+
+    ``b`` ≥ 0 and ``c`` > 0. Some backends compile integer division as FLOOR(x / y)
+    through a double, exact only while |x| < 2**53, and a product like cents × days
+    or cents × weight passes that (and int64) for large amounts. Small products take
+    that path; the others are formed in DECIMAL(38,0) (exact on DuckDB and Spark)
+    and divided by ``_big_floor_div``. Exact while the quotient is below 2**51.
+    """
+    b_, c_ = _int(b), _int(c)
+    small = _fits_a_double(a, b_, c_)
+    fast = (a.abs() * b_ * 2 + c_) // (c_ * 2)
+    big = _big_floor_div(a.abs().cast(_BIG) * b_.cast(_BIG) * 2 + c_.cast(_BIG), c_ * 2)
+    magnitude = ibis.ifelse(small, fast, big)
+    return ibis.ifelse(a < 0, -magnitude, magnitude).cast("int64")
+
+
+def mul_divmod_floor(
+    a: ir.IntegerValue, b: ir.IntegerValue | int, c: ir.IntegerValue | int
+) -> tuple[ir.IntegerValue, ir.IntegerValue]:
+    """floor(a × b ÷ c) and its remainder (0 ≤ r < c), exactly (as ``mul_div_half_up``)."""
+    b_, c_ = _int(b), _int(c)
+    small = _fits_a_double(a, b_, c_)
+    fast_q = (a * b_) // c_
+    fast_r = a * b_ - fast_q * c_
+    product = a.abs().cast(_BIG) * b_.cast(_BIG)
+    rest = (product % c_.cast(_BIG)).cast("int64")
+    q = _big_floor_div(product, c_)
+    # a negative product: floor(-x / c) = -ceil(x / c)
+    up = (a < 0) & (rest > 0)
+    big_q = ibis.cases((up, -q - 1), (a < 0, -q), else_=q)
+    big_r = ibis.ifelse(up, c_ - rest, rest)
+    quotient = ibis.ifelse(small, fast_q, big_q).cast("int64")
+    return quotient, ibis.ifelse(small, fast_r, big_r).cast("int64")
+
+
+def mul_div_floor(
+    a: ir.IntegerValue, b: ir.IntegerValue | int, c: ir.IntegerValue | int
+) -> ir.IntegerValue:
+    """floor(a × b ÷ c), exactly (as ``mul_div_half_up``)."""
+    return mul_divmod_floor(a, b, c)[0]
+
+
+#: 38 digits hold any product of two int64 values
+_BIG = dt.Decimal(38, 0)
+#: below this a numerator, and the double it passes through, are the same integer
+#: (2**52, a margin under 2**53 for the double that estimates the product)
+_DOUBLE_EXACT = float(2**52)
+
+
+def _int(value: ir.IntegerValue | int) -> ir.IntegerValue:
+    return ibis.literal(value, "int64") if isinstance(value, int) else value
+
+
+def _fits_a_double(a: ir.IntegerValue, b: ir.IntegerValue, c: ir.IntegerValue) -> ir.BooleanValue:
+    """2·|a|·b + c below 2**52, judged in doubles (so nothing overflows)."""
+    estimate = a.abs().cast("float64") * b.cast("float64") * 2 + c.cast("float64")
+    return estimate < _DOUBLE_EXACT
+
+
+def _big_floor_div(numerator: ir.DecimalValue, divisor: ir.IntegerValue) -> ir.IntegerValue:
+    """floor(numerator ÷ divisor) for a DECIMAL(38,0) numerator ≥ 0 and divisor > 0.
+
+    The remainder is exact decimal arithmetic; what is left is an exact multiple, and
+    a double divides an exact multiple within half a unit while the quotient is
+    below 2**51 (two roundings of relative 2**-53 each), so rounding recovers it.
+    """
+    d = divisor.cast(_BIG)
+    multiple = numerator - numerator % d
+    return (multiple.cast("float64") / divisor.cast("float64")).round().cast("int64")
 
 
 def convert_cents(cents: ir.IntegerValue, rate: ir.DecimalValue) -> ir.IntegerValue:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
-from crossfoot.engine.money import div_half_up
+from crossfoot.engine.money import div_half_up, mul_div_half_up
 from crossfoot.engine.periods import Calendar
 
 ONE_DAY = ibis.interval(days=1)
@@ -75,14 +75,14 @@ def ratable_schedule(
             ibis.ifelse(
                 p.overlap == p.period_days,
                 div_half_up(p.alloc_cents, p.whole_periods),
-                div_half_up(p.alloc_cents * p.overlap, p.whole_periods * p.period_days),
+                mul_div_half_up(p.alloc_cents, p.overlap, p.whole_periods * p.period_days),
             ),
         ),
         (
             p.convention == "month30",
-            div_half_up(p.alloc_cents * p.days30, ibis.greatest(total30, 1)),
+            mul_div_half_up(p.alloc_cents, p.days30, ibis.greatest(total30, 1)),
         ),
-        else_=div_half_up(p.alloc_cents * p.overlap, p.total_days),
+        else_=mul_div_half_up(p.alloc_cents, p.overlap, p.total_days),
     )
     p = p.mutate(piece=piece, last=(p.k == p.n_rows - 1))
     w = ibis.window(group_by=[p.deal_id, p.line_id])
