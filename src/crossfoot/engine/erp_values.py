@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
 from crossfoot.engine.fx import require_rates, with_conversion_rate
-from crossfoot.engine.money import convert_cents, div_half_up, to_cents
+from crossfoot.engine.money import convert_cents, mul_div_half_up, to_cents
 
 #: rates have 8 decimals (``model.schema.RATE``): rate × 10⁸ is an exact integer
 _RATE_SCALE = 10**8
@@ -80,7 +80,7 @@ def revenue_values(backend: Backend, defs: Definitions) -> ir.Table:
     in_home = (j.currency == rc) & (j.r_currency != rc) & j.r_rate.notnull() & (j.r_rate > 0)
     scaled_rate = (j.r_rate * _RATE_SCALE).cast("int64")
     doc_cents = ibis.ifelse(
-        in_home.fill_null(False), div_half_up(cents * _RATE_SCALE, scaled_rate), cents
+        in_home.fill_null(False), mul_div_half_up(cents, _RATE_SCALE, scaled_rate), cents
     )
     out = backend.run_stage(
         "revenue_value",

@@ -76,6 +76,25 @@ def test_the_rate_effect_is_the_same_when_the_gl_keeps_the_home_currency(
     assert bridge["unexplained"] == 0
 
 
+def test_a_billion_in_the_home_currency_converts_back_exactly(backend: DuckDBBackend) -> None:
+    # the GL's home-currency cents are turned back into the document's currency as
+    # cents × 10**8 ÷ rate: past int64 for 6 billion (DuckDB stopped with an overflow)
+    company = _company({"amount": m("6000000000.00"), "currency": "USD"})
+    for table in ("deal", "deal_line", "document", "document_line"):
+        for row in company[table]:
+            row["amount"] = m("5000000000.00")
+    company["deal_line"][0]["unit_price"] = m("5000000000.00")
+    load(backend, company)
+    reconcile(backend, DEFS)
+    bridge = _bridge(backend)
+    assert (bridge["expected_revenue"], bridge["erp_revenue"]) == (
+        m("5500000000.00"),
+        m("6000000000.00"),
+    )
+    assert bridge["fx_difference"] == m("500000000.00")
+    assert bridge["unexplained"] == 0
+
+
 def _deal(deal_id: str, lines: list[tuple[str, str]]) -> dict[str, list[dict[str, Any]]]:
     return {
         "deal": [{"deal_id": deal_id, "account_id": "A", "name": deal_id, "stage": "Closed Won",
