@@ -17,8 +17,13 @@ import ibis.expr.types as ir
 
 from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
-from crossfoot.engine.fx import require_rates, with_conversion_rate
-from crossfoot.engine.money import convert_cents, mul_div_half_up, to_cents
+from crossfoot.engine.fx import (
+    convert_in_range,
+    require_in_range,
+    require_rates,
+    with_conversion_rate,
+)
+from crossfoot.engine.money import mul_div_half_up, to_cents
 
 #: rates have 8 decimals (``model.schema.RATE``): rate × 10⁸ is an exact integer
 _RATE_SCALE = 10**8
@@ -33,10 +38,10 @@ def doc_values(backend: Backend, defs: Definitions) -> ir.Table:
     rate = doc.doc_rate
     cents = to_cents(doc.amount)
     dd = backend.table("doc_deal")
-    out = doc.mutate(cents=cents, rc_cents=convert_cents(cents, rate)).join(
+    out = doc.mutate(cents=cents, rc_cents=convert_in_range(cents, rate)).join(
         dd.select("doc_id", "root_id", "root_type", "deal_id", "method"), "doc_id"
     )
-    return backend.run_stage(
+    dv = backend.run_stage(
         "doc_value",
         out.select(
             "doc_id",
@@ -56,6 +61,14 @@ def doc_values(backend: Backend, defs: Definitions) -> ir.Table:
             "rc_cents",
         ),
     )
+    own = backend.table("document").select(
+        "doc_id", "source_file", "source_line", own_rate="exchange_rate"
+    )
+    require_in_range(
+        backend, dv.join(own, "doc_id"), what="the document", rate="doc_rate", on_date="date",
+        defs=defs, own_rate="own_rate",
+    )  # fmt: skip
+    return dv
 
 
 def revenue_values(backend: Backend, defs: Definitions) -> ir.Table:
@@ -95,13 +108,19 @@ def revenue_values(backend: Backend, defs: Definitions) -> ir.Table:
             customer_id=ibis.coalesce(j.customer_id, j.r_customer),
             cents=cents,
             doc_cents=doc_cents,
-            rc_cents=convert_cents(cents, rate),
+            rc_cents=convert_in_range(cents, rate),
             rate=rate,
             source_file=j.source_file,
             source_line=j.source_line,
         ),
     )
     require_rates(
-        backend, out, what="revenue", currency=rc, hint="has no source document rate and no"
-    )
+        backend, out, what="revenue", currency=rc, hint="has no source document rate and no",
+        rates_file=defs.fx_rates,
+    )  # fmt: skip
+    own = backend.table("doc_value").select(o_doc="doc_id", own_rate="doc_rate")
+    require_in_range(
+        backend, out.left_join(own, out.doc_id == own.o_doc), what="revenue", rate="rate",
+        on_date="date", defs=defs, own_rate="own_rate",
+    )  # fmt: skip
     return out
