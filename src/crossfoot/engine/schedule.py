@@ -39,7 +39,8 @@ def deal_values(backend: Backend, defs: Definitions) -> ir.Table:
         won, backend.table("fx_ranges"), currency="currency", on_date="close_date",
         reporting_currency=rc,
     )  # fmt: skip
-    cents = to_cents(rated.amount)
+    # an empty Amount on a won deal books 0 (a null would propagate into every sum)
+    cents = to_cents(rated.amount.fill_null(0))
     out = backend.run_stage(
         "deal_value",
         rated.select(
