@@ -135,21 +135,22 @@ def require_in_range(
     if backend.scalar(bad.count()) == 0:
         return
     r = backend.to_arrow(bad.order_by(["source_file", "source_line"]).limit(1)).to_pylist()[0]
-    rc = defs.reporting.currency
+    rc, currency = defs.reporting.currency, r["currency"]
     amount = cents_to_decimal(r["cents"])
+    converted = f"{(amount * r[rate]).quantize(Decimal(1)):,} {rc}"
     bound = f"an amount must be below {MAX_CENTS // 100:,} in size"
     record = f"{r['source_file']}:{r['source_line']}"
     if own_rate is not None and r[own_rate] is not None:
         raise InputError(
-            f"the exchange rate {r[rate]} of {what} converts {amount} {r['currency']} to "
-            f"{rc}: out of range ({bound})",
+            f"the exchange rate {r[rate]} of {what} converts {amount} {currency} to "
+            f"{converted}: out of range ({bound})",
             location=record,
         )
-    line = _rate_line(backend, r["currency"], rc, r[on_date])
+    line = _rate_line(backend, currency, rc, r[on_date])
     where = f"{line[0]}:{line[1]}" if line else defs.fx_rates or "fx_rates"
     raise InputError(
-        f"field 'rate': {r[rate]} for {r['currency']} to {rc} converts {what} of {amount} "
-        f"{r['currency']} ({record}) out of range ({bound})",
+        f"field 'rate': {r[rate]} for {currency} to {rc} converts {what} of {amount} "
+        f"{currency} ({record}) to {converted}: out of range ({bound})",
         location=where,
     )
 

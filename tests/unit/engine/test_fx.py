@@ -100,7 +100,8 @@ def test_an_absurd_rate_stops_the_run_naming_the_rates_file_line(backend: DuckDB
     assert err.value.location == "fx_rate.csv:3"
     assert err.value.message == (
         "field 'rate': 9999999999.00000000 for CHF to USD converts the deal of 1000000.00 CHF "
-        "(deal.csv:2) out of range (an amount must be below 10,000,000,000,000 in size)"
+        "(deal.csv:2) to 9,999,999,999,000,000 USD: out of range (an amount must be below "
+        "10,000,000,000,000 in size)"
     )
 
 
