@@ -140,6 +140,10 @@ def require_in_range(
     converted = f"{(amount * r[rate]).quantize(Decimal(1)):,} {rc}"
     bound = f"an amount must be below {MAX_CENTS // 100:,} in size"
     record = f"{r['source_file']}:{r['source_line']}"
+    if abs(r["cents"]) >= MAX_CENTS:  # a document's amount summed from its lines
+        raise InputError(
+            f"{what} amounts to {amount} {currency}: out of range ({bound})", location=record
+        )
     if own_rate is not None and r[own_rate] is not None:
         raise InputError(
             f"the exchange rate {r[rate]} of {what} converts {amount} {currency} to "

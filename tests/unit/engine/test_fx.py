@@ -123,3 +123,16 @@ def test_a_large_but_real_rate_converts(backend: DuckDBBackend) -> None:
     reconcile(backend, make_defs(reporting={"currency": "USD", "as_of": "2026-12-31"}))
     (deal,) = backend.to_arrow(backend.table("deal_value")).to_pylist()
     assert deal["rc_cents"] == 999_999_900_000_000
+
+
+def test_a_document_summing_out_of_range_is_named_as_such(backend: DuckDBBackend) -> None:
+    # each line is in range, the document's total is not: no rate is to blame
+    company = _rated_company("1.1")
+    company["document"][0].update(currency="USD", amount=m("10000000000000.50"))
+    load(backend, company)
+    with pytest.raises(InputError) as err:
+        reconcile(backend, make_defs(reporting={"currency": "USD", "as_of": "2026-12-31"}))
+    assert str(err.value) == (
+        "document.csv:2: the document amounts to 10000000000000.50 USD: out of range "
+        "(an amount must be below 10,000,000,000,000 in size)"
+    )
