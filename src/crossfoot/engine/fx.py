@@ -146,14 +146,14 @@ def require_in_range(
         )
     if own_rate is not None and r[own_rate] is not None:
         raise InputError(
-            f"the exchange rate {r[rate]} of {what} converts {amount} {currency} to "
+            f"the exchange rate {r[rate]:f} of {what} converts {amount} {currency} to "
             f"{converted}: out of range ({bound})",
             location=record,
         )
     line = _rate_line(backend, currency, rc, r[on_date])
     where = f"{line[0]}:{line[1]}" if line else defs.fx_rates or "fx_rates"
     raise InputError(
-        f"field 'rate': {r[rate]} for {currency} to {rc} converts {what} of {amount} "
+        f"field 'rate': {r[rate]:f} for {currency} to {rc} converts {what} of {amount} "
         f"{currency} ({record}) to {converted}: out of range ({bound})",
         location=where,
     )

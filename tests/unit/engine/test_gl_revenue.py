@@ -15,6 +15,7 @@ import pytest
 
 from crossfoot.engine.backend import DuckDBBackend
 from crossfoot.engine.pipeline import reconcile
+from crossfoot.errors import InputError
 from tests.unit.engine.canonical import d, load, m
 from tests.unit.engine.conftest import make_defs
 
@@ -130,3 +131,19 @@ def test_a_deal_waits_for_its_goods_only_while_nothing_else_is_expected(
     bridge = _bridge(backend)
     assert bridge["missing_in_erp"] == m("-300.00")  # the services expected at close
     assert bridge["unexplained"] == 0
+
+
+def test_a_document_rate_near_zero_stops_the_run_naming_the_document(
+    backend: DuckDBBackend,
+) -> None:
+    # home amount ÷ 0.00000001: 6 billion USD would be 6 × 10**17 EUR (overflowed int64)
+    company = _company({"amount": m("6000000000.00"), "currency": "USD"})
+    company["document"][0]["exchange_rate"] = Decimal("0.00000001")
+    load(backend, company)
+    with pytest.raises(InputError) as err:
+        reconcile(backend, DEFS)
+    assert str(err.value) == (
+        "document.csv:2: the exchange rate 0.00000001 of the document turns revenue of "
+        "6000000000.00 USD (revenue.csv:2) into EUR out of range (an amount must be below "
+        "10,000,000,000,000 in size)"
+    )
