@@ -13,37 +13,15 @@ from __future__ import annotations
 from typing import ClassVar
 
 from crossfoot.config import CRM_MAPPABLE, WarehouseSource
-from crossfoot.model.load import DIGITS, Check, lit
+from crossfoot.model.load import Check, lit
 from crossfoot.model.mapping import SALESFORCE
 from crossfoot.sources import warehouse
-from crossfoot.sources.base import LoadContext
-
-#: an amount stays below 10**13 (model/load.py DIGITS), so a line's quantity × price must too
-_LIMIT = 10 ** DIGITS["money"]
-
-
-def _product_check(price: str, label: str) -> Check:
-    """Reject a line whose Quantity × ``label`` is an amount out of range.
-
-    The engine prices lines from these products (the price book's list price ×
-    quantity under relative SSP) in DECIMAL(18,2); a product of ten trillion or
-    more would overflow there and stop the run.
-    """
-    # in 38 digits: DuckDB keeps DECIMAL(18,4) × DECIMAL(18,4) in 18, and overflows
-    product = f"(CAST(quantity AS DECIMAL(38,4)) * CAST({price} AS DECIMAL(38,4)))"
-    return Check(
-        when=f"abs({product}) >= {_LIMIT}",
-        field=f"Quantity × {label}",
-        value=f"CAST(quantity AS VARCHAR) || ' × ' || CAST({price} AS VARCHAR)",
-        reason=f"'Quantity × {label} is ' || CAST({product} AS VARCHAR) || "
-        f"', out of range (an amount must be below {_LIMIT:,} in size)'",
-    )
-
+from crossfoot.sources.base import LoadContext, quantity_times_price_check
 
 CHECKS = {
     "deal_line": (
-        _product_check("unit_price", "UnitPrice"),
-        _product_check("list_price", "ListPrice"),
+        quantity_times_price_check("unit_price", "UnitPrice"),
+        quantity_times_price_check("list_price", "ListPrice"),
         Check(
             when="_deal IS NULL",
             field="OpportunityId",
