@@ -30,14 +30,22 @@ def to_cents(amount: ir.DecimalValue) -> ir.IntegerValue:
 
 
 def from_cents(cents: ir.IntegerValue) -> ir.DecimalValue:
-    """int64 cents → DECIMAL(18,2), exactly (for |cents| below 2**53, 90 trillion)."""
+    """int64 cents → DECIMAL(18,2), exactly (for any value DECIMAL(18,2) holds).
+
+    Below 2**53 (90 trillion) without 128-bit arithmetic; a total above it (the
+    sum of a period's deals can be, each being below ten trillion) is multiplied
+    by 0.01 in DECIMAL(38,x), which is exact and only taken by such rows.
+    """
     magnitude = cents.abs()
     odd = magnitude % 100
     whole = _exact_quotient(magnitude - odd, 100).cast(MONEY)
     # int32, because Ibis drops a cast to int64 of what it takes for int64 already,
     # and a DuckDB sum is HUGEINT, which no list index accepts
     amount = (whole + _HUNDREDTHS[odd.cast("int32")]).cast(MONEY)
-    return ibis.ifelse(cents < 0, -amount, amount).cast(MONEY)
+    small = ibis.ifelse(cents < 0, -amount, amount)
+    wide = dt.Decimal(38, 2)
+    big = cents.cast(wide) * ibis.literal(Decimal("0.01"), wide)
+    return ibis.ifelse(magnitude < 2**53, small, big.cast(MONEY)).cast(MONEY)
 
 
 def div_half_up(numerator: ir.IntegerValue, denominator: ir.IntegerValue | int) -> ir.IntegerValue:

@@ -129,3 +129,20 @@ def test_mul_div_is_exact_beyond_2_53(rows: list[tuple[int, int, int]]) -> None:
         for a, b, c in rows
     ]
     assert got == want
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.integers(min_value=2**53, max_value=10**18 - 1)
+        | st.integers(min_value=-(10**18) + 1, max_value=-(2**53)),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_totals_past_2_53_become_decimals_exactly(values: list[int]) -> None:
+    # a period's total of ten deals just under ten trillion each is past 2**53 cents,
+    # where dividing by 100 through a double drops cents
+    t = ibis.memtable({"c": values}, schema={"c": "int64"})
+    decimals = list(_run(from_cents(t.c).name("d")))
+    assert decimals == [Decimal(v).scaleb(-2) for v in values]
