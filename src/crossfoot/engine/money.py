@@ -66,7 +66,8 @@ def mul_div_half_up(
     through a double, exact only while |x| < 2**53, and a product like cents × days
     or cents × weight passes that (and int64) for large amounts. Small products take
     that path; the others are formed in DECIMAL(38,0) (exact on DuckDB and Spark)
-    and divided by ``_big_floor_div``. Exact while the quotient is below 2**51.
+    and divided by ``_big_floor_div``. Exact while the quotient is below 2**51 and
+    ``c`` below 2**52: every amount in cents (below 10**15), shared by days or weights.
     """
     b_, c_ = _int(b), _int(c)
     small = _fits_a_double(a, b_, c_)
@@ -124,7 +125,9 @@ def _big_floor_div(numerator: ir.DecimalValue, divisor: ir.IntegerValue) -> ir.I
 
     The remainder is exact decimal arithmetic; what is left is an exact multiple, and
     a double divides an exact multiple within half a unit while the quotient is
-    below 2**51 (two roundings of relative 2**-53 each), so rounding recovers it.
+    below 2**51 and the divisor below 2**53 (a double holds it exactly; the
+    multiple and the quotient are each rounded by a relative 2**-53 at most, so
+    the error stays under q · 2**-52 < 1/2), and rounding recovers it.
     """
     d = divisor.cast(_BIG)
     multiple = numerator - numerator % d
