@@ -66,8 +66,8 @@ def mul_div_half_up(
     through a double, exact only while |x| < 2**53, and a product like cents × days
     or cents × weight passes that (and int64) for large amounts. Small products take
     that path; the others are formed in DECIMAL(38,0) (exact on DuckDB and Spark)
-    and divided by ``_big_floor_div``. Exact while the quotient is below 2**51 and
-    ``c`` below 2**52: every amount in cents (below 10**15), shared by days or weights.
+    and divided by ``_big_floor_div``. Exact while the quotient is below 2**51:
+    every amount in cents (below 10**15), shared by days or weights.
     """
     b_, c_ = _int(b), _int(c)
     small = _fits_a_double(a, b_, c_)
@@ -127,11 +127,15 @@ def _big_floor_div(numerator: ir.DecimalValue, divisor: ir.IntegerValue) -> ir.I
     a double divides an exact multiple within half a unit while the quotient is
     below 2**51 and the divisor below 2**53 (a double holds it exactly; the
     multiple and the quotient are each rounded by a relative 2**-53 at most, so
-    the error stays under q · 2**-52 < 1/2), and rounding recovers it.
+    the error stays under q · 2**-52 < 1/2), and rounding recovers it. A larger
+    divisor can leave it one off, which the exact remainder corrects.
     """
     d = divisor.cast(_BIG)
     multiple = numerator - numerator % d
-    return (multiple.cast("float64") / divisor.cast("float64")).round().cast("int64")
+    q = (multiple.cast("float64") / divisor.cast("float64")).round().cast("int64")
+    # a divisor past 2**53 adds a third rounding: the estimate may then be one off
+    off = multiple - q.cast(_BIG) * d
+    return (q + ibis.cases((off < 0, -1), (off > 0, 1), else_=0)).cast("int64")
 
 
 def convert_cents(cents: ir.IntegerValue, rate: ir.DecimalValue) -> ir.IntegerValue:

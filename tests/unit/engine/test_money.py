@@ -100,7 +100,12 @@ def _oracle_half_up(numerator: int, denominator: int) -> int:
 
 #: every amount the load accepts, in cents (below 10**15)
 big_cents = st.integers(min_value=-(10**15) + 1, max_value=10**15 - 1)
-divisors = st.integers(min_value=1, max_value=40_000) | st.integers(min_value=1, max_value=10**15)
+#: days, weights in cents, and sums of weights past 2**53 (a few huge lines)
+divisors = (
+    st.integers(min_value=1, max_value=40_000)
+    | st.integers(min_value=1, max_value=10**15)
+    | st.integers(min_value=2**53, max_value=2**62)
+)
 
 
 #: a × b ÷ c with 0 ≤ b ≤ c, as a share of days or of weights is
