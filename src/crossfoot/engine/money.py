@@ -62,7 +62,7 @@ def mul_div_half_up(
 ) -> ir.IntegerValue:
     """a × b ÷ c rounded half away from zero, exactly, without forming a × b in int64.
 
-    ``b`` ≥ 0 and ``c`` > 0. Some backends compile integer division as FLOOR(x / y)
+    ``b`` ≥ 0 and 0 < ``c`` < 2**62. Some backends compile integer division as FLOOR(x / y)
     through a double, exact only while |x| < 2**53, and a product like cents × days
     or cents × weight passes that (and int64) for large amounts. Small products take
     that path; the others are formed in DECIMAL(38,0) (exact on DuckDB and Spark)
@@ -73,8 +73,9 @@ def mul_div_half_up(
     small = _fits_a_double(a, b_, c_)
     fast = (a.abs() * b_ * 2 + c_) // (c_ * 2)
     big = _big_floor_div(a.abs().cast(_BIG) * b_.cast(_BIG) * 2 + c_.cast(_BIG), c_ * 2)
-    magnitude = ibis.ifelse(small, fast, big)
-    return ibis.ifelse(a < 0, -magnitude, magnitude).cast("int64")
+    # the sign as a factor: the magnitude's expression is written once in the SQL
+    sign = ibis.ifelse(a < 0, -1, 1)
+    return (ibis.ifelse(small, fast, big) * sign).cast("int64")
 
 
 def mul_divmod_floor(
@@ -134,8 +135,9 @@ def _big_floor_div(numerator: ir.DecimalValue, divisor: ir.IntegerValue) -> ir.I
     multiple = numerator - numerator % d
     q = (multiple.cast("float64") / divisor.cast("float64")).round().cast("int64")
     # a divisor past 2**53 adds a third rounding: the estimate may then be one off
+    # off is -d, 0 or d: its sign is the correction (one reference keeps the SQL small)
     off = multiple - q.cast(_BIG) * d
-    return (q + ibis.cases((off < 0, -1), (off > 0, 1), else_=0)).cast("int64")
+    return (q + off.sign().cast("int64")).cast("int64")
 
 
 def convert_cents(cents: ir.IntegerValue, rate: ir.DecimalValue) -> ir.IntegerValue:
