@@ -115,6 +115,19 @@ def test_demo_refuses_an_unknown_crm(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert not (tmp_path / "demo").exists()
 
 
+@pytest.mark.parametrize("deals", ["20", "0", "-5", "149"])
+def test_demo_refuses_too_few_deals_with_the_minimum(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    deals: str,
+) -> None:
+    assert invoke(monkeypatch, "demo", str(tmp_path / "demo"), f"--deals={deals}") == 2
+    err = capsys.readouterr().err
+    assert "--deals" in err and "at least 150 deals" in err and "Traceback" not in err
+    assert not (tmp_path / "demo").exists()
+
+
 def test_a_workspace_locked_by_another_process_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

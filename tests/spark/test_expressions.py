@@ -22,7 +22,14 @@ import pytest
 from crossfoot.config import Reporting, load_definitions
 from crossfoot.demo import generate
 from crossfoot.engine.backend import Backend, DuckDBBackend
-from crossfoot.engine.money import convert_cents, div_half_up, from_cents, to_cents
+from crossfoot.engine.money import (
+    convert_cents,
+    div_half_up,
+    from_cents,
+    mul_div_half_up,
+    mul_divmod_floor,
+    to_cents,
+)
 from crossfoot.engine.periods import Calendar
 from crossfoot.engine.portable import sorted_join
 from crossfoot.engine.spark import SparkBackend, to_spark
@@ -107,6 +114,12 @@ def test_money_is_exact_integer_cents_on_both(both: tuple[DuckDBBackend, SparkBa
             cents=cents,
             back=from_cents(cents),
             converted=convert_cents(t.n % 10**9, t.rate),
+            # cents × days past 2**53: DECIMAL(38,0) on both, exact
+            big_half_up=mul_div_half_up(t.n % 10**15, 36_000, 36_524),
+            # a total past 2**53 cents
+            big_back=from_cents(t.n * 200 + 1),
+            big_floor=mul_divmod_floor(t.n % 10**15, 36_000, 36_524)[0],
+            big_rest=mul_divmod_floor(t.n % 10**15, 36_000, 36_524)[1],
         )
 
     duck, on_spark = _on_both(both, data, build, "k")
@@ -122,6 +135,11 @@ def test_money_is_exact_integer_cents_on_both(both: tuple[DuckDBBackend, SparkBa
         assert row["converted"] == int(
             (Decimal(small) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP)
         )
+        assert row["big_back"] == Decimal(n * 200 + 1).scaleb(-2)
+        a = abs(n) % 10**15 * (1 if n >= 0 else -1)
+        assert (row["big_floor"], row["big_rest"]) == divmod(a * 36_000, 36_524)
+        big = int((Decimal(abs(a) * 36_000) / 36_524).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        assert row["big_half_up"] == (big if a >= 0 else -big)
 
 
 def test_sorted_join_orders_bytewise_and_skips_nulls(

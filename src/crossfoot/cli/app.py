@@ -197,8 +197,15 @@ def demo(
     """Generate a sample company with known differences, run on it, print the bridge."""
     from crossfoot.api import run as do_run
     from crossfoot.demo import generate
+    from crossfoot.demo.company import MIN_DEALS
     from crossfoot.demo.erp_writers import ERPS
 
+    if deals < MIN_DEALS:
+        raise typer.BadParameter(
+            f"{deals}: the sample company needs at least {MIN_DEALS} deals, enough to "
+            "inject each of its labelled differences",
+            param_hint="--deals",
+        )
     if crm not in ("salesforce", "hubspot"):
         raise typer.BadParameter(f"{crm!r}: use salesforce or hubspot", param_hint="--crm")
     if erp not in ERPS:

@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 
 from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
-from crossfoot.engine.money import convert_cents, div_half_up, to_cents
+from crossfoot.engine.money import convert_cents, mul_div_half_up, mul_divmod_floor, to_cents
 from crossfoot.model.schema import MONEY
 
 
@@ -37,8 +37,9 @@ def largest_remainder(
     total_w = t[weight].sum().over(g)
     w = ibis.ifelse(total_w == 0, ibis.literal(1, "int64"), t[weight])
     tw = ibis.ifelse(total_w == 0, t.count().over(g), total_w)
-    floor_share = (t[total] * w) // tw
-    step = t.mutate(_floor=floor_share, _rem=(t[total] * w) - floor_share * tw)
+    # exact however large total × weight grows (cents × cents passes int64)
+    floor_share, rem = mul_divmod_floor(t[total], w, tw)
+    step = t.mutate(_floor=floor_share, _rem=rem)
     g2 = ibis.window(group_by=step[group])
     short = step[total] - step._floor.sum().over(g2)
     rank = ibis.row_number().over(group_by=step[group], order_by=[step._rem.desc(), step[order]])
@@ -85,7 +86,7 @@ def _ssp_cents(t: ir.Table, defs: Definitions) -> tuple[ir.IntegerValue, ir.Stri
     )
     list_total = to_cents((t.list_price * qty).round(2).cast(MONEY))
     price_book = convert_cents(list_total, t.rate)
-    of_list = convert_cents(div_half_up(list_total * percent, ibis.literal(10_000)), t.rate)
+    of_list = convert_cents(mul_div_half_up(list_total, percent, 10_000), t.rate)
     cents = ibis.coalesce(by_code, ibis.ifelse(percent.isnull(), price_book, of_list), t.alloc_own)
     source = ibis.cases(
         (by_code.notnull(), "definitions"),

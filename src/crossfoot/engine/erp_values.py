@@ -17,8 +17,15 @@ import ibis.expr.types as ir
 
 from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
-from crossfoot.engine.fx import require_rates, with_conversion_rate
-from crossfoot.engine.money import convert_cents, div_half_up, to_cents
+from crossfoot.engine.fx import (
+    MAX_CENTS,
+    convert_in_range,
+    require_in_range,
+    require_rates,
+    with_conversion_rate,
+)
+from crossfoot.engine.money import cents_to_decimal, mul_div_half_up, to_cents
+from crossfoot.errors import InputError
 
 #: rates have 8 decimals (``model.schema.RATE``): rate × 10⁸ is an exact integer
 _RATE_SCALE = 10**8
@@ -33,10 +40,10 @@ def doc_values(backend: Backend, defs: Definitions) -> ir.Table:
     rate = doc.doc_rate
     cents = to_cents(doc.amount)
     dd = backend.table("doc_deal")
-    out = doc.mutate(cents=cents, rc_cents=convert_cents(cents, rate)).join(
+    out = doc.mutate(cents=cents, rc_cents=convert_in_range(cents, rate)).join(
         dd.select("doc_id", "root_id", "root_type", "deal_id", "method"), "doc_id"
     )
-    return backend.run_stage(
+    dv = backend.run_stage(
         "doc_value",
         out.select(
             "doc_id",
@@ -56,6 +63,14 @@ def doc_values(backend: Backend, defs: Definitions) -> ir.Table:
             "rc_cents",
         ),
     )
+    own = backend.table("document").select(
+        "doc_id", "source_file", "source_line", own_rate="exchange_rate"
+    )
+    require_in_range(
+        backend, dv.join(own, "doc_id"), what="the document", rate="doc_rate", on_date="date",
+        defs=defs, own_rate="own_rate",
+    )  # fmt: skip
+    return dv
 
 
 def revenue_values(backend: Backend, defs: Definitions) -> ir.Table:
@@ -79,9 +94,11 @@ def revenue_values(backend: Backend, defs: Definitions) -> ir.Table:
     cents = to_cents(j.amount)
     in_home = (j.currency == rc) & (j.r_currency != rc) & j.r_rate.notnull() & (j.r_rate > 0)
     scaled_rate = (j.r_rate * _RATE_SCALE).cast("int64")
-    doc_cents = ibis.ifelse(
-        in_home.fill_null(False), div_half_up(cents * _RATE_SCALE, scaled_rate), cents
-    )
+    # home amount ÷ the document's rate; a rate near zero would make it absurd (and
+    # overflow int64): null here, and _require_doc_cents stops the run naming the rate
+    absurd = cents.abs().cast("float64") * _RATE_SCALE >= scaled_rate.cast("float64") * MAX_CENTS
+    back = ibis.ifelse(absurd, ibis.null("int64"), mul_div_half_up(cents, _RATE_SCALE, scaled_rate))
+    doc_cents = ibis.ifelse(in_home.fill_null(False), back, cents)
     out = backend.run_stage(
         "revenue_value",
         j.select(
@@ -95,13 +112,40 @@ def revenue_values(backend: Backend, defs: Definitions) -> ir.Table:
             customer_id=ibis.coalesce(j.customer_id, j.r_customer),
             cents=cents,
             doc_cents=doc_cents,
-            rc_cents=convert_cents(cents, rate),
+            rc_cents=convert_in_range(cents, rate),
             rate=rate,
             source_file=j.source_file,
             source_line=j.source_line,
         ),
     )
     require_rates(
-        backend, out, what="revenue", currency=rc, hint="has no source document rate and no"
-    )
+        backend, out, what="revenue", currency=rc, hint="has no source document rate and no",
+        rates_file=defs.fx_rates,
+    )  # fmt: skip
+    own = backend.table("doc_value").select(o_doc="doc_id", own_rate="doc_rate")
+    require_in_range(
+        backend, out.left_join(own, out.doc_id == own.o_doc), what="revenue", rate="rate",
+        on_date="date", defs=defs, own_rate="own_rate",
+    )  # fmt: skip
+    _require_doc_cents(backend, out)
     return out
+
+
+def _require_doc_cents(backend: Backend, out: ir.Table) -> None:
+    """Stop on a home-currency revenue row whose document's rate turns it out of range."""
+    bad = out.filter(out.cents.notnull() & out.doc_cents.isnull())
+    if backend.scalar(bad.count()) == 0:
+        return
+    docs = backend.table("document").select(
+        d_doc="doc_id", d_currency="currency", d_rate="exchange_rate",
+        d_file="source_file", d_line="source_line",
+    )  # fmt: skip
+    first = bad.join(docs, bad.doc_id == docs.d_doc).order_by(["source_file", "source_line"])
+    r = backend.to_arrow(first.limit(1)).to_pylist()[0]
+    raise InputError(
+        f"the exchange rate {r['d_rate']:f} of the document turns revenue of "
+        f"{cents_to_decimal(r['cents'])} {r['currency']} ({r['source_file']}:{r['source_line']}) "
+        f"into {r['d_currency']} out of range (an amount must be below "
+        f"{MAX_CENTS // 100:,} in size)",
+        location=f"{r['d_file']}:{r['d_line']}",
+    )

@@ -7,7 +7,9 @@ from decimal import Decimal
 import ibis
 import ibis.expr.types as ir
 
+from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
+from crossfoot.engine.money import cents_to_decimal, convert_cents
 from crossfoot.errors import InputError
 from crossfoot.model.schema import RATE
 
@@ -97,16 +99,101 @@ def with_conversion_rate(
     return rest.union(from_file.select(*rest.columns))
 
 
+#: converted cents stay below this: an amount below 10**13, the bound the load puts on
+#: amounts, so the engine's integer cents (and their sums) stay exact
+MAX_CENTS = 10**15
+
+
+def convert_in_range(cents: ir.IntegerValue, rate: ir.DecimalValue) -> ir.IntegerValue:
+    """``convert_cents``, or null where the converted amount would be ten trillion or more.
+
+    An absurd rate (a typo, a rate for the wrong unit) would overflow int64 in the
+    conversion; the null is found by ``require_in_range``, which names the rate.
+    Judged in doubles, which is exact enough for a bound this far from real money.
+    """
+    out_of_range = cents.abs().cast("float64") * rate.cast("float64") >= float(MAX_CENTS)
+    return ibis.ifelse(out_of_range, ibis.null("int64"), convert_cents(cents, rate))
+
+
+def require_in_range(
+    backend: Backend,
+    table: ir.Table,
+    *,
+    what: str,
+    rate: str,
+    on_date: str,
+    defs: Definitions,
+    own_rate: str | None = None,
+) -> None:
+    """Stop on the first row whose conversion ``convert_in_range`` left null.
+
+    ``table`` has cents, rc_cents, currency, source_file, source_line and the
+    ``rate`` and ``on_date`` columns. The error names where the rate came from:
+    the rates file's line, or the record's own exchange rate (``own_rate``).
+    """
+    bad = table.filter(table.cents.notnull() & table[rate].notnull() & table.rc_cents.isnull())
+    if backend.scalar(bad.count()) == 0:
+        return
+    r = backend.to_arrow(bad.order_by(["source_file", "source_line"]).limit(1)).to_pylist()[0]
+    rc, currency = defs.reporting.currency, r["currency"]
+    amount = cents_to_decimal(r["cents"])
+    converted = f"{(amount * r[rate]).quantize(Decimal(1)):,} {rc}"
+    bound = f"an amount must be below {MAX_CENTS // 100:,} in size"
+    record = f"{r['source_file']}:{r['source_line']}"
+    if abs(r["cents"]) >= MAX_CENTS:  # a document's amount summed from its lines
+        raise InputError(
+            f"{what} amounts to {amount} {currency}: out of range ({bound})", location=record
+        )
+    if own_rate is not None and r[own_rate] is not None:
+        raise InputError(
+            f"the exchange rate {r[rate]:f} of {what} converts {amount} {currency} to "
+            f"{converted}: out of range ({bound})",
+            location=record,
+        )
+    line = _rate_line(backend, currency, rc, r[on_date])
+    where = f"{line[0]}:{line[1]}" if line else defs.fx_rates or "fx_rates"
+    raise InputError(
+        f"field 'rate': {r[rate]:f} for {currency} to {rc} converts {what} of {amount} "
+        f"{currency} ({record}) to {converted}: out of range ({bound})",
+        location=where,
+    )
+
+
+def _rate_line(
+    backend: Backend, currency: str, reporting_currency: str, on: object
+) -> tuple[str, int] | None:
+    """The rates file's row in force for ``currency`` on ``on``: direct pair, else inverse."""
+    fx = backend.table("fx_rate")
+    direct = (fx.from_currency == currency) & (fx.to_currency == reporting_currency)
+    inverse = (fx.from_currency == reporting_currency) & (fx.to_currency == currency)
+    rows = fx.filter((direct | inverse) & (fx.date <= on)).order_by(
+        [fx.date.desc(), ibis.ifelse(direct, 0, 1)]
+    )
+    found = backend.to_arrow(rows.select("source_file", "source_line").limit(1)).to_pylist()
+    return (found[0]["source_file"], found[0]["source_line"]) if found else None
+
+
 def require_rates(
-    backend: Backend, table: ir.Table, *, what: str, currency: str, hint: str
+    backend: Backend,
+    table: ir.Table,
+    *,
+    what: str,
+    currency: str,
+    hint: str,
+    rates_file: str | None,
 ) -> None:
     """Stop with the first row of a materialized ``table`` whose ``rate`` is null."""
     missing = table.filter(table.rate.isnull())
     if backend.scalar(missing.count()) == 0:
         return
     r = backend.to_arrow(missing.limit(1)).to_pylist()[0]
+    where = (
+        f"the fx_rates file {rates_file}"
+        if rates_file
+        else "the fx_rates file (the definitions name none: add fx_rates)"
+    )
     raise InputError(
         f"{what} in {r['currency']} on {r.get('date') or r.get('close_date')} {hint} "
-        f"{currency} rate in the fx_rates file (a rate on or before that date is needed)",
+        f"{r['currency']} to {currency} rate in {where} (a rate on or before that date is needed)",
         location=f"{r['source_file']}:{r['source_line']}",
     )

@@ -20,14 +20,14 @@ import ibis.expr.types as ir
 
 from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
-from crossfoot.engine.money import div_half_up, to_cents
+from crossfoot.engine.money import mul_div_half_up, to_cents
 
 
 def within_tolerance_cents(cents: ir.IntegerValue, defs: Definitions) -> ir.IntegerValue:
     """The amount difference allowed for an amount: max(absolute, relative × amount)."""
     num, den = defs.tolerances.amount_rel.as_integer_ratio()
     absolute = int(defs.tolerances.amount_abs * 100)
-    relative = div_half_up(cents.abs() * num, ibis.literal(den, type="int64"))
+    relative = mul_div_half_up(cents.abs(), num, den)
     return ibis.greatest(ibis.literal(absolute, type="int64"), relative)
 
 

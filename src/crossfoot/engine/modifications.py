@@ -30,7 +30,7 @@ import ibis.expr.types as ir
 from crossfoot.config import Definitions
 from crossfoot.engine.allocation import largest_remainder
 from crossfoot.engine.backend import Backend
-from crossfoot.engine.money import convert_cents, div_half_up, to_cents
+from crossfoot.engine.money import convert_cents, mul_div_half_up, to_cents
 from crossfoot.engine.periods import Calendar
 from crossfoot.engine.ratable import ratable_schedule
 
@@ -71,15 +71,21 @@ def deal_modifications(backend: Backend, defs: Definitions) -> ir.Table:
     end_before = ibis.coalesce(t.end_before, t.service_end)
     end_after = ibis.coalesce(t.end_after, t.service_end)
     # the added time's price at the original rate per day: the standalone selling price test
-    original_days = end_before.delta(start, unit="day") + 1
-    added_days = end_after.delta(end_before, unit="day")
-    added = t.alloc_cents - t.before_cents
-    at_original_rate = div_half_up(t.before_cents * added_days, ibis.greatest(original_days, 1))
+    # as columns, each step of its own: the exact division writes its operands several
+    # times, and nested inline they made a statement too large for Spark's parser
+    t = t.mutate(
+        _original_days=ibis.greatest(end_before.delta(start, unit="day") + 1, 1),
+        _added_days=end_after.delta(end_before, unit="day"),
+    )
+    t = t.mutate(
+        _at_original_rate=mul_div_half_up(t.before_cents, t._added_days, t._original_days)
+    )
     tol = ibis.greatest(
         ibis.literal(int(defs.tolerances.amount_abs * 100)),
-        div_half_up(at_original_rate.abs() * int(defs.tolerances.amount_rel * 10_000), 10_000),
+        mul_div_half_up(t._at_original_rate.abs(), int(defs.tolerances.amount_rel * 10_000), 10_000),
     )
-    separate = (added_days > 0) & ((added - at_original_rate).abs() <= tol)
+    added = t.alloc_cents - t.before_cents
+    separate = (t._added_days > 0) & ((added - t._at_original_rate).abs() <= tol)
     cal = Calendar.of(defs.reporting)
     return t.select(
         "deal_id", "line_id", "changed_on", "before_cents", "alloc_cents",

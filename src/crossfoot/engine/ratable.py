@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
-from crossfoot.engine.money import div_half_up
+from crossfoot.engine.money import div_half_up, mul_div_half_up
 from crossfoot.engine.periods import Calendar
 
 ONE_DAY = ibis.interval(days=1)
@@ -67,7 +67,11 @@ def ratable_schedule(
     days30 = ibis.greatest(d2 - d1 + 1, 0)
     p = t.mutate(p_start=p_start, overlap=overlap, period_days=period_days,
                  total_days=total_days, whole_periods=whole_periods, days30=days30)  # fmt: skip
-    total30 = p.days30.sum().over(group_by=[p.deal_id, p.line_id])
+    # the divisors as columns: each is used several times by the exact division
+    p = p.mutate(
+        total30=ibis.greatest(p.days30.sum().over(group_by=[p.deal_id, p.line_id]), 1),
+        month_days=p.whole_periods * p.period_days,
+    )
     piece = ibis.cases(
         (p.convention == "full_months", div_half_up(p.alloc_cents, p.n_full)),
         (
@@ -75,14 +79,14 @@ def ratable_schedule(
             ibis.ifelse(
                 p.overlap == p.period_days,
                 div_half_up(p.alloc_cents, p.whole_periods),
-                div_half_up(p.alloc_cents * p.overlap, p.whole_periods * p.period_days),
+                mul_div_half_up(p.alloc_cents, p.overlap, p.month_days),
             ),
         ),
         (
             p.convention == "month30",
-            div_half_up(p.alloc_cents * p.days30, ibis.greatest(total30, 1)),
+            mul_div_half_up(p.alloc_cents, p.days30, p.total30),
         ),
-        else_=div_half_up(p.alloc_cents * p.overlap, p.total_days),
+        else_=mul_div_half_up(p.alloc_cents, p.overlap, p.total_days),
     )
     p = p.mutate(piece=piece, last=(p.k == p.n_rows - 1))
     w = ibis.window(group_by=[p.deal_id, p.line_id])

@@ -16,10 +16,15 @@ import ibis.expr.types as ir
 
 from crossfoot.config import Definitions, Milestones, PointInTime, Ratable
 from crossfoot.engine.backend import Backend
-from crossfoot.engine.fx import require_rates, with_conversion_rate
+from crossfoot.engine.fx import (
+    convert_in_range,
+    require_in_range,
+    require_rates,
+    with_conversion_rate,
+)
 from crossfoot.engine.milestones import milestone_schedule
 from crossfoot.engine.modifications import modified_schedule
-from crossfoot.engine.money import convert_cents, to_cents
+from crossfoot.engine.money import to_cents
 from crossfoot.engine.periods import Calendar
 from crossfoot.engine.ratable import ratable_schedule
 
@@ -34,7 +39,8 @@ def deal_values(backend: Backend, defs: Definitions) -> ir.Table:
         won, backend.table("fx_ranges"), currency="currency", on_date="close_date",
         reporting_currency=rc,
     )  # fmt: skip
-    cents = to_cents(rated.amount)
+    # an empty Amount on a won deal books 0 (a null would propagate into every sum)
+    cents = to_cents(rated.amount.fill_null(0))
     out = backend.run_stage(
         "deal_value",
         rated.select(
@@ -48,14 +54,16 @@ def deal_values(backend: Backend, defs: Definitions) -> ir.Table:
             "delivery_date",
             "rate",
             cents=cents,
-            rc_cents=convert_cents(cents, rated.rate),
+            rc_cents=convert_in_range(cents, rated.rate),
             source_file=rated.source_file,
             source_line=rated.source_line,
         ),
     )
     require_rates(
-        backend, out, what="the deal", currency=defs.reporting.currency, hint="closed with no"
-    )
+        backend, out, what="the deal", currency=defs.reporting.currency, hint="closed with no",
+        rates_file=defs.fx_rates,
+    )  # fmt: skip
+    require_in_range(backend, out, what="the deal", rate="rate", on_date="close_date", defs=defs)
     return out
 
 

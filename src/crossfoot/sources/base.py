@@ -24,7 +24,7 @@ from crossfoot.diagnostic.findings import InputFile
 from crossfoot.engine.backend import DuckDBBackend
 from crossfoot.errors import ConfigError, InputError, SchemaError, StageError
 from crossfoot.model import load as typed
-from crossfoot.model.load import Check, Field, LoadSpec, lit, q
+from crossfoot.model.load import DIGITS, Check, Field, LoadSpec, lit, q
 from crossfoot.model.mapping import FieldMap, ObjectSpec, SystemMap, TableMap
 from crossfoot.model.schema import CANONICAL, REJECTS
 from crossfoot.sources.files import RawFile, RawTable, read_csv
@@ -34,6 +34,28 @@ log = logging.getLogger(__name__)
 
 PREFIX = "_cf_"
 REJECTS_TABLE = PREFIX + "rejects"
+
+
+#: an amount stays below 10**13 (model/load.py DIGITS), so a line's quantity × price must too
+_AMOUNT_LIMIT = 10 ** DIGITS["money"]
+
+
+def quantity_times_price_check(price: str, label: str, quantity: str = "Quantity") -> Check:
+    """Reject a line whose ``quantity`` × ``label`` (as the export names them) is out of range.
+
+    The engine prices lines from these products (the price book's list price ×
+    quantity under relative SSP) in DECIMAL(18,2); a product of ten trillion or
+    more would overflow there and stop the run.
+    """
+    # in 38 digits: DuckDB keeps DECIMAL(18,4) × DECIMAL(18,4) in 18, and overflows
+    product = f"(CAST(quantity AS DECIMAL(38,4)) * CAST({price} AS DECIMAL(38,4)))"
+    return Check(
+        when=f"abs({product}) >= {_AMOUNT_LIMIT}",
+        field=f"{quantity} × {label}",
+        value=f"CAST(quantity AS VARCHAR) || ' × ' || CAST({price} AS VARCHAR)",
+        reason=f"'{quantity} × {label} is ' || CAST({product} AS VARCHAR) || "
+        f"', out of range (an amount must be below {_AMOUNT_LIMIT:,} in size)'",
+    )
 
 
 class Source(Protocol):

@@ -28,7 +28,7 @@ from crossfoot.model.load import Check, lit, q
 from crossfoot.model.mapping import FieldMap, ObjectSpec, SystemMap, TableMap
 from crossfoot.sources import hubspot_files as files
 from crossfoot.sources import warehouse
-from crossfoot.sources.base import LoadContext
+from crossfoot.sources.base import LoadContext, quantity_times_price_check
 from crossfoot.sources.files import RawTable
 
 F = FieldMap
@@ -164,6 +164,8 @@ def _deleted_check(flag: str) -> Check:
 
 CHECKS = {
     "deal_line": (
+        # price is both the unit and the list price (see the field map)
+        quantity_times_price_check("unit_price", "price", "quantity"),
         Check(
             when="_deal IS NULL",
             field="deal",

@@ -16,10 +16,12 @@ from crossfoot.config import CRM_MAPPABLE, WarehouseSource
 from crossfoot.model.load import Check, lit
 from crossfoot.model.mapping import SALESFORCE
 from crossfoot.sources import warehouse
-from crossfoot.sources.base import LoadContext
+from crossfoot.sources.base import LoadContext, quantity_times_price_check
 
 CHECKS = {
     "deal_line": (
+        quantity_times_price_check("unit_price", "UnitPrice"),
+        quantity_times_price_check("list_price", "ListPrice"),
         Check(
             when="_deal IS NULL",
             field="OpportunityId",

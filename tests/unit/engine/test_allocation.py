@@ -8,7 +8,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crossfoot.engine.allocation import largest_remainder, line_values
@@ -195,3 +195,38 @@ def test_largest_remainder_sums_exactly_and_stays_near_the_share(
         for r in mine:
             exact = Decimal(total * r["w"]) / tw if tw else Decimal(total) / len(weights)
             assert abs(r["a"] - exact) < 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=-(10**15) + 1, max_value=10**15 - 1),
+            st.lists(st.integers(min_value=0, max_value=10**15 - 1), min_size=1, max_size=6),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+@example([(9 * 10**14, [3 * 10**14, 6 * 10**14 + 1, 7])])
+def test_largest_remainder_of_huge_amounts_by_huge_weights(
+    groups: list[tuple[int, list[int]]],
+) -> None:
+    # total × weight is cents × cents: far past int64 (which DuckDB refuses with an
+    # overflow error) for a deal of a few million; still exact, still summing
+    rows = [
+        {"g": f"G{i}", "line_id": f"L{j}", "total": total, "w": w}
+        for i, (total, weights) in enumerate(groups)
+        for j, w in enumerate(weights)
+    ]
+    t = ibis.memtable(
+        rows, schema={"g": "string", "line_id": "string", "total": "int64", "w": "int64"}
+    )
+    out = _BACKEND.to_arrow(largest_remainder(t, group="g", total="total", weight="w", out="a"))
+    for i, (total, weights) in enumerate(groups):
+        mine = sorted((r for r in out.to_pylist() if r["g"] == f"G{i}"), key=lambda r: r["line_id"])
+        assert sum(r["a"] for r in mine) == total
+        tw = sum(weights)
+        for r, w in zip(mine, weights, strict=True):
+            floor = (total * w) // tw if tw else total // len(weights)
+            assert r["a"] - floor in (0, 1)

@@ -63,6 +63,76 @@ def test_a_deal_without_a_rate_stops_the_run_naming_the_record(backend: DuckDBBa
                   "amount": m("10.00"), "currency": "CHF"}],
     })  # fmt: skip
     with pytest.raises(
-        InputError, match=r"deal.csv:2: the deal in CHF on 2026-05-05 closed with no USD rate"
+        InputError,
+        match=r"deal.csv:2: the deal in CHF on 2026-05-05 closed with no CHF to USD rate in "
+        r"the fx_rates file data/fx\.csv ",
     ):
+        reconcile(
+            backend,
+            make_defs(reporting={"currency": "USD", "as_of": "2026-12-31"}, fx_rates="data/fx.csv"),
+        )
+    with pytest.raises(InputError, match=r"the definitions name none: add fx_rates"):
         reconcile(backend, make_defs(reporting={"currency": "USD", "as_of": "2026-12-31"}))
+
+
+def _rated_company(rate: str, doc_rate: str | None = None) -> dict[str, list[dict[str, object]]]:
+    """A CHF deal and its CHF invoice; the rates file's CHF rate is ``rate``."""
+    return {
+        "account": [{"account_id": "A", "name": "A"}],
+        "deal": [{"deal_id": "D", "account_id": "A", "stage": "Closed Won",
+                  "close_date": d("2026-05-05"), "amount": m("1000000.00"), "currency": "CHF"}],
+        "document": [{"doc_id": "9", "doc_type": "invoice", "customer_id": "C", "date": d("2026-05-05"),
+                      "currency": "CHF", "amount": m("1000000.00"), "crm_deal_ref": "D",
+                      "exchange_rate": None if doc_rate is None else Decimal(doc_rate)}],
+        "fx_rate": [
+            {"date": d("2026-01-01"), "from_currency": "CHF", "to_currency": "USD", "rate": m("1.1")},
+            {"date": d("2026-05-01"), "from_currency": "CHF", "to_currency": "USD", "rate": m(rate)},
+            {"date": d("2026-06-01"), "from_currency": "CHF", "to_currency": "USD", "rate": m("1.1")},
+        ],
+    }  # fmt: skip
+
+
+def test_an_absurd_rate_stops_the_run_naming_the_rates_file_line(backend: DuckDBBackend) -> None:
+    # one million CHF at 9,999,999,999 USD would be 10**16 USD: past int64 in cents
+    load(backend, _rated_company("9999999999"))
+    with pytest.raises(InputError) as err:
+        reconcile(backend, make_defs(reporting={"currency": "USD", "as_of": "2026-12-31"}))
+    assert err.value.location == "fx_rate.csv:3"
+    assert err.value.message == (
+        "field 'rate': 9999999999.00000000 for CHF to USD converts the deal of 1000000.00 CHF "
+        "(deal.csv:2) to 9,999,999,999,000,000 USD: out of range (an amount must be below "
+        "10,000,000,000,000 in size)"
+    )
+
+
+def test_an_absurd_document_rate_stops_the_run_naming_the_document(
+    backend: DuckDBBackend,
+) -> None:
+    load(backend, _rated_company("1.1", doc_rate="99999999"))
+    with pytest.raises(InputError) as err:
+        reconcile(backend, make_defs(reporting={"currency": "USD", "as_of": "2026-12-31"}))
+    assert err.value.location == "document.csv:2"
+    assert "exchange rate 99999999.00000000 of the document converts 1000000.00 CHF" in str(
+        err.value
+    )
+
+
+def test_a_large_but_real_rate_converts(backend: DuckDBBackend) -> None:
+    # just under the bound: 1,000,000 at 9,999,999 is 9,999,999,000,000
+    load(backend, _rated_company("9999999"))
+    reconcile(backend, make_defs(reporting={"currency": "USD", "as_of": "2026-12-31"}))
+    (deal,) = backend.to_arrow(backend.table("deal_value")).to_pylist()
+    assert deal["rc_cents"] == 999_999_900_000_000
+
+
+def test_a_document_summing_out_of_range_is_named_as_such(backend: DuckDBBackend) -> None:
+    # each line is in range, the document's total is not: no rate is to blame
+    company = _rated_company("1.1")
+    company["document"][0].update(currency="USD", amount=m("10000000000000.50"))
+    load(backend, company)
+    with pytest.raises(InputError) as err:
+        reconcile(backend, make_defs(reporting={"currency": "USD", "as_of": "2026-12-31"}))
+    assert str(err.value) == (
+        "document.csv:2: the document amounts to 10000000000000.50 USD: out of range "
+        "(an amount must be below 10,000,000,000,000 in size)"
+    )

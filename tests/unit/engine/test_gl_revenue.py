@@ -15,6 +15,7 @@ import pytest
 
 from crossfoot.engine.backend import DuckDBBackend
 from crossfoot.engine.pipeline import reconcile
+from crossfoot.errors import InputError
 from tests.unit.engine.canonical import d, load, m
 from tests.unit.engine.conftest import make_defs
 
@@ -76,6 +77,25 @@ def test_the_rate_effect_is_the_same_when_the_gl_keeps_the_home_currency(
     assert bridge["unexplained"] == 0
 
 
+def test_a_billion_in_the_home_currency_converts_back_exactly(backend: DuckDBBackend) -> None:
+    # the GL's home-currency cents are turned back into the document's currency as
+    # cents × 10**8 ÷ rate: past int64 for 6 billion (DuckDB stopped with an overflow)
+    company = _company({"amount": m("6000000000.00"), "currency": "USD"})
+    for table in ("deal", "deal_line", "document", "document_line"):
+        for row in company[table]:
+            row["amount"] = m("5000000000.00")
+    company["deal_line"][0]["unit_price"] = m("5000000000.00")
+    load(backend, company)
+    reconcile(backend, DEFS)
+    bridge = _bridge(backend)
+    assert (bridge["expected_revenue"], bridge["erp_revenue"]) == (
+        m("5500000000.00"),
+        m("6000000000.00"),
+    )
+    assert bridge["fx_difference"] == m("500000000.00")
+    assert bridge["unexplained"] == 0
+
+
 def _deal(deal_id: str, lines: list[tuple[str, str]]) -> dict[str, list[dict[str, Any]]]:
     return {
         "deal": [{"deal_id": deal_id, "account_id": "A", "name": deal_id, "stage": "Closed Won",
@@ -111,3 +131,19 @@ def test_a_deal_waits_for_its_goods_only_while_nothing_else_is_expected(
     bridge = _bridge(backend)
     assert bridge["missing_in_erp"] == m("-300.00")  # the services expected at close
     assert bridge["unexplained"] == 0
+
+
+def test_a_document_rate_near_zero_stops_the_run_naming_the_document(
+    backend: DuckDBBackend,
+) -> None:
+    # home amount ÷ 0.00000001: 6 billion USD would be 6 × 10**17 EUR (overflowed int64)
+    company = _company({"amount": m("6000000000.00"), "currency": "USD"})
+    company["document"][0]["exchange_rate"] = Decimal("0.00000001")
+    load(backend, company)
+    with pytest.raises(InputError) as err:
+        reconcile(backend, DEFS)
+    assert str(err.value) == (
+        "document.csv:2: the exchange rate 0.00000001 of the document turns revenue of "
+        "6000000000.00 USD (revenue.csv:2) into EUR out of range (an amount must be below "
+        "10,000,000,000,000 in size)"
+    )

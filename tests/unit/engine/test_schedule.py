@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import ibis
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crossfoot.config import Reporting
@@ -49,7 +49,9 @@ def schedule(lines: list[dict[str, object]]) -> list[dict[str, object]]:
             "convention": "string",
         },
     )
-    out = _BACKEND.to_arrow(ratable_schedule(t, Calendar.of(Reporting())).order_by(["line_id", "date"]))
+    out = _BACKEND.to_arrow(
+        ratable_schedule(t, Calendar.of(Reporting())).order_by(["line_id", "date"])
+    )
     return out.to_pylist()
 
 
@@ -152,3 +154,55 @@ def test_daily_example_of_the_docs() -> None:
     cents = [r["cents"] for r in rows]
     assert cents[0] == 6_849 and cents[1] == 7_671 and cents[-1] == 1_646
     assert max(cents[1:-1]) == 8_493 and sum(cents) == 100_000
+
+
+def _half_up(numerator: int, denominator: int) -> int:
+    q = (abs(numerator) * 2 + denominator) // (denominator * 2)
+    return q if numerator >= 0 else -q
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)),
+            # up to 40 years: cents × days passes 2**53 and then int64
+            st.integers(min_value=0, max_value=14_600),
+            # up to the largest amount the load accepts (< 10**13 whole units)
+            st.integers(min_value=-(10**15) + 1, max_value=10**15 - 1)
+            | st.sampled_from([9 * 10**14, -(9 * 10**14), 10**15 - 1]),
+            st.sampled_from(["daily", "monthly", "month30", "full_months"]),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+# where FLOOR(x / y) through a double rounds 2 × cents × days the wrong way
+@example([(date(2026, 1, 1), 14_609, 966_356_136_347_534, "daily")])
+@example([(date(2026, 1, 1), 7_304, 946_706_189_050_417, "daily")])
+@example(
+    [
+        (date(2010, 1, 31), 3_000, 10**15 - 1, "daily"),
+        (date(2010, 1, 1), 9_000, -(10**15) + 1, "month30"),
+    ]
+)
+def test_schedules_of_huge_amounts_are_exact(lines: list[tuple[date, int, int, str]]) -> None:
+    # a 9-trillion-unit line over decades: each daily piece is exactly the half-up
+    # share of its days (no double rounding of cents × days), and every schedule sums
+    spec = [
+        {"start": s, "end": s + timedelta(days=n), "cents": c, "convention": conv}
+        for s, n, c, conv in lines
+    ]
+    rows = schedule(spec)
+    for i, line in enumerate(spec):
+        mine = [r for r in rows if r["line_id"] == f"L{i}"]
+        assert sum(r["cents"] for r in mine) == line["cents"]
+        if line["convention"] != "daily":
+            continue
+        start, end, cents = line["start"], line["end"], line["cents"]
+        total_days = (end - start).days + 1  # type: ignore[operator]
+        for r in mine[:-1]:
+            p_start = max(r["date"], start)
+            next_month = (r["date"].replace(day=28) + timedelta(days=4)).replace(day=1)
+            days = (min(next_month - timedelta(days=1), end) - p_start).days + 1
+            assert r["cents"] == _half_up(cents * days, total_days)  # type: ignore[operator]

@@ -318,3 +318,42 @@ def test_api_pages_without_a_required_property_name_it(build):
     with pytest.raises(InputError, match="missing required field 'dealstage'") as err:
         build(sf={**NONE, "deals.json": body}, crm=hubspot())
     assert "data/sf/deals.json" in str(err.value)
+
+
+def test_a_line_whose_quantity_times_price_is_out_of_range_is_rejected(build):
+    # HubSpot's price is the price book's: quantity × price prices the line under
+    # relative SSP, in DECIMAL(18,2), which ten trillion or more overflowed
+    lines = page(
+        [
+            deal(
+                "5001",
+                {
+                    "name": "Huge",
+                    "quantity": "100000000",
+                    "price": "100000",
+                    "amount": "1",
+                    "hs_product_id": "601",
+                },
+                associations={"deals": assoc(("9001", "line_item_to_deal"))},
+            ),
+            deal(
+                "5002",
+                {
+                    "name": "Fine",
+                    "quantity": "99999999",
+                    "price": "100000",
+                    "amount": "1",
+                    "hs_product_id": "601",
+                },
+                associations={"deals": assoc(("9001", "line_item_to_deal"))},
+            ),
+        ]
+    )
+    loaded = build(sf={**API, "line_items.json": lines}, crm=hubspot(fields=FIELDS))
+    assert set(loaded.by_id("deal_line", "line_id")) == {"5002"}
+    (reject,) = [r for r in loaded.rejects() if r["source_file"].endswith("line_items.json")]
+    assert (reject["source_line"], reject["field"]) == (1, "quantity × price")
+    assert reject["reason"] == (
+        "quantity × price is 10000000000000.00000000, out of range "
+        "(an amount must be below 10,000,000,000,000 in size)"
+    )

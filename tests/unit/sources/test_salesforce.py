@@ -302,3 +302,30 @@ def test_opportunity_history_gives_the_amount_changes_after_the_close(build):
         Decimal("1234.56"), Decimal("1100.00")
     )  # fmt: skip
     assert change["end_after"] is None and change["source_line"] == 5
+
+
+def test_a_line_whose_quantity_times_price_is_out_of_range_is_rejected(build):
+    # each field is in range, their product is ten trillion or more: the engine
+    # prices lines by quantity × list price and would overflow there
+    sf = dict(DATA_LOADER)
+    sf["OpportunityLineItem.csv"] = (
+        "ID,OPPORTUNITYID,QUANTITY,UNITPRICE,LISTPRICE,TOTALPRICE,SERVICE_END_DATE__C\n"
+        "00kA,006A,2,500,600,1000,\n"
+        "00kB,006A,100000000,100000,1,1,\n"
+        "00kC,006A,-100000000,1,100000.5,1,\n"
+        "00kD,006A,99999999,100000,1,1,\n"
+    )
+    loaded = build(sf=sf, crm={"fields": FIELDS})
+    assert sorted(loaded.by_id("deal_line", "line_id")) == ["00kA", "00kD"]
+    rejects = {r["source_line"]: r for r in loaded.rejects()}
+    assert sorted(rejects) == [3, 4]
+    assert (rejects[3]["field"], rejects[3]["value"]) == (
+        "Quantity × UnitPrice",
+        "100000000.0000 × 100000.0000",
+    )
+    assert rejects[3]["reason"] == (
+        "Quantity × UnitPrice is 10000000000000.00000000, out of range "
+        "(an amount must be below 10,000,000,000,000 in size)"
+    )
+    assert rejects[4]["field"] == "Quantity × ListPrice"
+    assert loaded.file("OpportunityLineItem.csv").conserved
