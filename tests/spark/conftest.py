@@ -22,7 +22,7 @@ TEST_SESSION = Spark(
         "spark.sql.shuffle.partitions": "2",
         "spark.default.parallelism": "2",
         "spark.ui.enabled": "false",
-        "spark.driver.memory": "1g",
+        "spark.driver.memory": "3g",
     },
 )
 

@@ -35,11 +35,15 @@ def largest_remainder(
     """
     g = ibis.window(group_by=t[group])
     total_w = t[weight].sum().over(g)
-    w = ibis.ifelse(total_w == 0, ibis.literal(1, "int64"), t[weight])
-    tw = ibis.ifelse(total_w == 0, t.count().over(g), total_w)
+    # the weights as columns first: the exact division refers to each input several
+    # times, and an expression inlined there grew Spark's plan past its heap
+    t = t.mutate(
+        _w=ibis.ifelse(total_w == 0, ibis.literal(1, "int64"), t[weight]),
+        _tw=ibis.ifelse(total_w == 0, t.count().over(g), total_w),
+    )
     # exact however large total × weight grows (cents × cents passes int64)
-    floor_share, rem = mul_divmod_floor(t[total], w, tw)
-    step = t.mutate(_floor=floor_share, _rem=rem)
+    floor_share, rem = mul_divmod_floor(t[total], t._w, t._tw)
+    step = t.mutate(_floor=floor_share, _rem=rem).drop("_w", "_tw")
     g2 = ibis.window(group_by=step[group])
     short = step[total] - step._floor.sum().over(g2)
     rank = ibis.row_number().over(group_by=step[group], order_by=[step._rem.desc(), step[order]])
@@ -128,7 +132,11 @@ def line_values(backend: Backend, defs: Definitions) -> ir.Table:
         )  # fmt: skip
     variable = _by_product_line(own, defs, "variable_consideration", False, dt.boolean)
     ssp, source = _ssp_cents(own, defs)
-    t = own.mutate(variable=variable, ssp_cents=ssp, ssp_source=source)
+    # a stage of its own: the SSP weight is a large expression, and Spark inlined it
+    # into every use of the weight in the exact division below (out of heap)
+    t = backend.run_stage(
+        "line_ssp", own.mutate(variable=variable, ssp_cents=ssp, ssp_source=source)
+    )
     fixed = t.filter(~t.variable)
     fixed = fixed.mutate(pool=fixed.alloc_own.sum().over(group_by=fixed.deal_id))
     fixed = largest_remainder(

@@ -27,8 +27,8 @@ def compile_sql(con: Any, expr: ibis.Table) -> str:
     """The SQL of ``expr``, without Ibis fusing consecutive selects into one.
 
     Fusing (Ibis's merge_select_select rewrite) was a quarter of the engine's compile
-    time (0.6 of 2.4 s of CPU per run), and both engines' optimizers merge nested
-    projections themselves: the outputs are byte-identical either way.
+    time (0.6 of 2.4 s of CPU per run), and DuckDB's optimizer merges nested
+    projections itself: the outputs are byte-identical either way.
     """
     fuse = ibis.options.sql.fuse_selects
     ibis.options.sql.fuse_selects = False

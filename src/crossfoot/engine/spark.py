@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import ibis.expr.types as ir
 
-from crossfoot.engine.backend import Backend, DuckDBBackend, compile_sql
+from crossfoot.engine.backend import Backend, DuckDBBackend
 from crossfoot.engine.settings import Spark
 from crossfoot.model.schema import CANONICAL
 
@@ -93,7 +93,7 @@ class SparkBackend(Backend):
         # registers the expression's in-memory tables (small lookups such as the
         # country names) as views before the SQL refers to them
         self._con._run_pre_execute_hooks(expr)
-        return self.session.sql(compile_sql(self._con, expr))
+        return self.session.sql(self._con.compile(expr))
 
     def materialize(self, expr: ibis.Table, name: str) -> ibis.Table:
         return self._register(name, self._frame(expr))
