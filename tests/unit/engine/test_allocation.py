@@ -162,6 +162,23 @@ def test_allocation_is_rejected_for_a_non_positive_ssp() -> None:
 _BACKEND = DuckDBBackend()
 
 
+def _allocate(groups: list[tuple[int, list[int]]]) -> dict[str, list[dict[str, Any]]]:
+    """Group ``G<i>`` (total, weights) split by ``largest_remainder``: its rows by line."""
+    rows = [
+        {"g": f"G{i}", "line_id": f"L{j}", "total": total, "w": w}
+        for i, (total, weights) in enumerate(groups)
+        for j, w in enumerate(weights)
+    ]
+    t = ibis.memtable(
+        rows, schema={"g": "string", "line_id": "string", "total": "int64", "w": "int64"}
+    )
+    out = _BACKEND.to_arrow(largest_remainder(t, group="g", total="total", weight="w", out="a"))
+    got: dict[str, list[dict[str, Any]]] = {}
+    for r in sorted(out.to_pylist(), key=lambda r: int(r["line_id"][1:])):
+        got.setdefault(r["g"], []).append(r)
+    return got
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(
@@ -176,18 +193,7 @@ _BACKEND = DuckDBBackend()
 def test_largest_remainder_sums_exactly_and_stays_near_the_share(
     groups: list[tuple[int, list[int]]],
 ) -> None:
-    rows = [
-        {"g": f"G{i}", "line_id": f"L{j}", "total": total, "w": w}
-        for i, (total, weights) in enumerate(groups)
-        for j, w in enumerate(weights)
-    ]
-    t = ibis.memtable(
-        rows, schema={"g": "string", "line_id": "string", "total": "int64", "w": "int64"}
-    )
-    out = _BACKEND.to_arrow(largest_remainder(t, group="g", total="total", weight="w", out="a"))
-    got: dict[str, list[dict[str, Any]]] = {}
-    for r in out.to_pylist():
-        got.setdefault(r["g"], []).append(r)
+    got = _allocate(groups)
     for i, (total, weights) in enumerate(groups):
         mine = got[f"G{i}"]
         assert sum(r["a"] for r in mine) == total
@@ -214,17 +220,9 @@ def test_largest_remainder_of_huge_amounts_by_huge_weights(
 ) -> None:
     # total × weight is cents × cents: far past int64 (which DuckDB refuses with an
     # overflow error) for a deal of a few million; still exact, still summing
-    rows = [
-        {"g": f"G{i}", "line_id": f"L{j}", "total": total, "w": w}
-        for i, (total, weights) in enumerate(groups)
-        for j, w in enumerate(weights)
-    ]
-    t = ibis.memtable(
-        rows, schema={"g": "string", "line_id": "string", "total": "int64", "w": "int64"}
-    )
-    out = _BACKEND.to_arrow(largest_remainder(t, group="g", total="total", weight="w", out="a"))
+    got = _allocate(groups)
     for i, (total, weights) in enumerate(groups):
-        mine = sorted((r for r in out.to_pylist() if r["g"] == f"G{i}"), key=lambda r: r["line_id"])
+        mine = got[f"G{i}"]
         assert sum(r["a"] for r in mine) == total
         tw = sum(weights)
         for r, w in zip(mine, weights, strict=True):

@@ -88,6 +88,18 @@ def test_daily_residue_goes_to_the_last_period() -> None:
     assert [r["cents"] for r in rows] == [6_667, 3_333]
 
 
+def _scheduled(
+    lines: list[tuple[date, int, int, str]],
+) -> list[tuple[dict[str, object], list[dict[str, object]]]]:
+    """Each (start, days, cents, convention) line with its schedule rows."""
+    spec = [
+        {"start": s, "end": s + timedelta(days=n), "cents": c, "convention": conv}
+        for s, n, c, conv in lines
+    ]
+    rows = schedule(spec)
+    return [(line, [r for r in rows if r["line_id"] == f"L{i}"]) for i, line in enumerate(spec)]
+
+
 @pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(
@@ -105,13 +117,7 @@ def test_daily_residue_goes_to_the_last_period() -> None:
 def test_schedules_sum_exactly_and_stay_inside_the_term(
     lines: list[tuple[date, int, int, str]],
 ) -> None:
-    spec = [
-        {"start": s, "end": s + timedelta(days=n), "cents": c, "convention": conv}
-        for s, n, c, conv in lines
-    ]
-    rows = schedule(spec)
-    for i, line in enumerate(spec):
-        mine = [r for r in rows if r["line_id"] == f"L{i}"]
+    for line, mine in _scheduled(lines):
         assert sum(r["cents"] for r in mine) == line["cents"]
         first = line["start"].replace(day=1)  # type: ignore[attr-defined]
         assert all(first <= r["date"] <= line["end"] for r in mine)
@@ -189,13 +195,7 @@ def _half_up(numerator: int, denominator: int) -> int:
 def test_schedules_of_huge_amounts_are_exact(lines: list[tuple[date, int, int, str]]) -> None:
     # a 9-trillion-unit line over decades: each daily piece is exactly the half-up
     # share of its days (no double rounding of cents × days), and every schedule sums
-    spec = [
-        {"start": s, "end": s + timedelta(days=n), "cents": c, "convention": conv}
-        for s, n, c, conv in lines
-    ]
-    rows = schedule(spec)
-    for i, line in enumerate(spec):
-        mine = [r for r in rows if r["line_id"] == f"L{i}"]
+    for line, mine in _scheduled(lines):
         assert sum(r["cents"] for r in mine) == line["cents"]
         if line["convention"] != "daily":
             continue
