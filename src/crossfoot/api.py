@@ -20,12 +20,14 @@ from crossfoot.diagnostic.collect import collect
 from crossfoot.diagnostic.findings import REJECT_COLUMNS, InputFile, RunResult
 from crossfoot.engine.backend import DuckDBBackend
 from crossfoot.engine.pipeline import STAGE_LABELS, reconcile
-from crossfoot.sources import load_sources
+from crossfoot.sources import LOADED_TABLES, load_sources
 from crossfoot.store import (
     ensure_schema,
+    keep_canonical,
     rows,
     run_id,
     transaction,
+    work_database,
     workspace_path,
 )
 
@@ -67,8 +69,9 @@ def run(
     """Load, reconcile, keep the run in the history and (when ``out_dir`` is given) write it.
 
     All or nothing: the run holds the workspace lock (``BusyError`` if another
-    run has it), writes the store in one transaction and replaces ``out_dir``
-    only after that transaction committed (``ops/commit.py``).
+    run has it), reads and reconciles in an in-memory work database, writes the
+    store (the canonical tables and the run) in one transaction and replaces
+    ``out_dir`` only after that transaction committed (``ops/commit.py``).
 
     ``engine`` overrides the definitions' ``engine:``; with ``spark`` the readers
     still run here in DuckDB and the stages run on Spark (docs/spark.md).
@@ -95,7 +98,7 @@ def run(
             if out is not None:
                 recover(out, lambda rid: _committed(backend, rid))
                 check_out_dir(out)
-            with transaction(backend):
+            with work_database(backend) as store_name:
                 if progress:
                     progress("reading inputs")
                 inputs = load_sources(defs, backend)
@@ -106,10 +109,12 @@ def run(
                     if progress:
                         progress("collecting results")
                     result = collect(backend, defs, inputs, started, datetime.now(UTC))
-                rid = run_id(result)
-                if progress and out is not None:
-                    progress("writing outputs")
-                pending = staged(out, rid) if out is not None else None
+            rid = run_id(result)
+            if progress and out is not None:
+                progress("writing outputs")
+            pending = staged(out, rid) if out is not None else None
+            with transaction(backend):
+                keep_canonical(backend, store_name, LOADED_TABLES)
                 result = keep_run(backend, result, pending=pending, out=out, interface=interface)
             committed = True
             if out is not None:

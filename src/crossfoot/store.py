@@ -10,14 +10,17 @@ sent (``alert_log``) live here too; see ``crossfoot.history``. The engine's
 stage tables are temp tables of the session that computed them.
 
 A run writes all of this in one transaction (``api.run``): a crash leaves the
-previous state.
+previous state. It reads and reconciles in an in-memory work database first
+(``work_database``) and copies the canonical tables into the store inside that
+transaction (``keep_canonical``): DuckDB writes a table into the file compressed,
+and work done inside a long transaction is slower, so only the copy pays either.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -107,6 +110,46 @@ def transaction(backend: DuckDBBackend) -> Iterator[DuckDBBackend]:
     finally:
         backend.in_transaction = False
     backend.raw.commit()
+
+
+#: the in-memory database a run reads and reconciles in before it writes the store
+WORK_DATABASE = "crossfoot_work"
+
+
+@contextmanager
+def work_database(backend: DuckDBBackend) -> Iterator[str]:
+    """Create tables in an in-memory database while the block runs; yields the store's name.
+
+    Inside, new tables go to the work database and names not found there are looked up
+    in the store (the history of earlier runs). Afterwards new tables go to the store
+    again; the work database stays attached until the connection closes, so its
+    tables can be copied with ``keep_canonical``.
+    """
+    raw = backend.raw
+    found = raw.execute("select current_database()").fetchone()
+    assert found is not None
+    store = str(found[0])
+    raw.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {WORK_DATABASE}")
+    raw.execute(f"USE {WORK_DATABASE}")
+    raw.execute(f"SET search_path = '{WORK_DATABASE}.main,{store}.main'")
+    try:
+        yield store
+    finally:
+        raw.execute(f"USE {_quote(store)}")
+        raw.execute("RESET search_path")
+
+
+def keep_canonical(backend: DuckDBBackend, store: str, tables: Iterable[str]) -> None:
+    """Copy ``tables`` from the work database into the store (inside its transaction)."""
+    for name in tables:
+        backend.raw.execute(
+            f"CREATE OR REPLACE TABLE {_quote(store)}.main.{_quote(name)} AS "
+            f"SELECT * FROM {WORK_DATABASE}.main.{_quote(name)}"
+        )
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def run_id(result: RunResult) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from crossfoot.config import Definitions
 from crossfoot.diagnostic.findings import InputFile
 from crossfoot.engine.backend import DuckDBBackend
+from crossfoot.model.schema import CANONICAL
 from crossfoot.sources.base import LoadContext, Source
 from crossfoot.sources.business_central import BusinessCentral
 from crossfoot.sources.fx import FxRates
@@ -27,6 +28,9 @@ from crossfoot.sources.netsuite import NetSuite
 from crossfoot.sources.quickbooks import QuickBooks
 from crossfoot.sources.salesforce import Salesforce
 from crossfoot.sources.xero import Xero
+
+#: the tables ``load_sources`` creates (the store keeps them: ``store.keep_canonical``)
+LOADED_TABLES = (*CANONICAL, "rejects")
 
 CRM_SOURCES: dict[str, type[Source]] = {"salesforce": Salesforce, "hubspot": HubSpot}
 ERP_SOURCES: dict[str, type[Source]] = {
@@ -59,4 +63,4 @@ def load_sources(defs: Definitions, backend: DuckDBBackend) -> tuple[InputFile, 
             ctx.cleanup()
 
 
-__all__ = ["CRM_SOURCES", "ERP_SOURCES", "LoadContext", "Source", "load_sources"]
+__all__ = ["CRM_SOURCES", "ERP_SOURCES", "LOADED_TABLES", "LoadContext", "Source", "load_sources"]

@@ -299,7 +299,7 @@ def read_csv(
         physical = prep.data.count(b"\n") + (0 if prep.data.endswith(b"\n") else 1)
     names = ", ".join(f"c{i} AS {q(name.lower())}" for i, name in enumerate(prep.names))
     nested_nl = physical != 1 + parsed + bad
-    # rowids count from 0 only outside a transaction: inside one (every `run`), a new
+    # rowids count from 0 only outside a transaction: inside one (a caller's), a new
     # table's rows are numbered from 2**55, so positions are taken relative to the first
     first = int(run(f"SELECT coalesce(min(rowid), 0) FROM {scan}").fetchone()[0])
     if not (bad or nested_nl or prep.removed):  # a clean file: line = position + 2, no copy

@@ -41,7 +41,7 @@ def open_warehouse(
     run: SqlRunner, source: WarehouseSource, *, base: Path, schema: str, key: str, tmpdir: Path,
     alias: str, in_transaction: bool = False,
 ) -> Warehouse:  # fmt: skip
-    """``in_transaction``: the caller's transaction is open (`run`), where DuckDB refuses
+    """``in_transaction``: the caller holds a transaction open, where DuckDB refuses
     to detach a database read in it: the file then stays attached until the connection
     closes."""
     if source.warehouse == "duckdb":

@@ -89,8 +89,8 @@ def company(
 
 
 def load(defs_path: Path, *, in_transaction: bool = True) -> Loaded:
-    """Load as `run` does, inside one transaction (where DuckDB numbers rows from 2**55),
-    or as `check` does, outside one."""
+    """Load inside a transaction (where DuckDB numbers rows from 2**55: a library caller
+    may hold one), or as `check` and `run` do, outside one."""
     backend = DuckDBBackend()
     if in_transaction:
         backend.raw.begin()
