@@ -105,10 +105,11 @@ def run(
                 if (engine or defs.engine) == "spark":
                     result = _run_on_spark(backend, defs, inputs, started, progress)
                 else:
-                    reconcile(backend, defs, progress)
-                    if progress:
-                        progress("collecting results")
-                    result = collect(backend, defs, inputs, started, datetime.now(UTC))
+                    with backend.any_row_order():
+                        reconcile(backend, defs, progress)
+                        if progress:
+                            progress("collecting results")
+                        result = collect(backend, defs, inputs, started, datetime.now(UTC))
             rid = run_id(result)
             if progress and out is not None:
                 progress("writing outputs")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, final
 
@@ -157,6 +159,22 @@ class DuckDBBackend(Backend):
 
     def load_arrow(self, data: pa.Table, name: str) -> ibis.Table:
         return self._con.create_table(name, data, overwrite=True)
+
+    @contextmanager
+    def any_row_order(self) -> Iterator[None]:
+        """While the block runs, let DuckDB keep rows in any order where no ORDER BY asks.
+
+        Order is kept by default because the readers number rows by their position
+        (``sources/files.py``) and the store keeps its tables in load order. The engine
+        and the collected results never rely on it (every result is sorted or
+        order-free, as on Spark), and keeping it costs about a tenth of the engine's
+        time at 100,000 deals. Outputs are byte-identical either way.
+        """
+        self.raw.execute("SET preserve_insertion_order = false")
+        try:
+            yield
+        finally:
+            self.raw.execute("SET preserve_insertion_order = true")
 
     def has_table(self, name: str) -> bool:
         found = self.raw.execute(
