@@ -115,8 +115,10 @@ def run(
                 progress("writing outputs")
             pending = staged(out, rid) if out is not None else None
             with transaction(backend):
-                keep_canonical(backend, store_name, LOADED_TABLES)
-                result = keep_run(backend, result, pending=pending, out=out, interface=interface)
+                result = keep_run(
+                    backend, result, pending=pending, out=out, interface=interface,
+                    beside=lambda: keep_canonical(backend, store_name, LOADED_TABLES),
+                )  # fmt: skip
             committed = True
             if out is not None:
                 publish(out, rid)
