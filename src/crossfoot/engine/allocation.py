@@ -21,7 +21,9 @@ import ibis.expr.types as ir
 
 from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
-from crossfoot.engine.money import convert_cents, mul_div_half_up, mul_divmod_floor, to_cents
+from crossfoot.engine.fx import MAX_CENTS, convert_in_range
+from crossfoot.engine.money import mul_div_half_up, mul_divmod_floor, to_cents
+from crossfoot.errors import InputError
 from crossfoot.model.schema import MONEY
 
 
@@ -64,8 +66,11 @@ def _by_product_line(
     return t.product_line.substitute(values, else_=fallback) if values else fallback
 
 
-def _ssp_cents(t: ir.Table, defs: Definitions) -> tuple[ir.IntegerValue, ir.StringValue]:
-    """Each line's SSP weight in reporting-currency cents, and where it came from."""
+def _ssp_cents(
+    t: ir.Table, defs: Definitions
+) -> tuple[ir.IntegerValue, ir.StringValue, ir.BooleanValue]:
+    """Each line's SSP weight in reporting-currency cents, where it came from, and
+    whether it is out of range (``require_ssp_in_range`` names the line)."""
     qty = t.quantity.fill_null(Decimal(1))
     ssp_table = defs.allocation.ssp
     unit = dt.Decimal(18, 4)
@@ -76,7 +81,13 @@ def _ssp_cents(t: ir.Table, defs: Definitions) -> tuple[ir.IntegerValue, ir.Stri
         if ssp_table
         else ibis.null(unit)
     )
-    by_code = to_cents((unit_ssp * qty).round(2).cast(MONEY))
+    # a unit price times an absurd quantity would overflow the money type: judged in
+    # doubles first (exact enough this far from real money), computed only below it
+    code_over = _at_least(unit_ssp, qty, MAX_CENTS // 100)
+    list_over = _at_least(t.list_price, qty, MAX_CENTS // 100)
+    by_code = ibis.ifelse(
+        code_over, ibis.null("int64"), to_cents((unit_ssp * qty).round(2).cast(MONEY))
+    )
     # percent in hundredths (config allows two decimals), so the arithmetic stays integer
     hundredths = {
         name: int(rule.ssp_percent_of_list * 100)
@@ -88,17 +99,52 @@ def _ssp_cents(t: ir.Table, defs: Definitions) -> tuple[ir.IntegerValue, ir.Stri
         if hundredths
         else ibis.null("int64")
     )
-    list_total = to_cents((t.list_price * qty).round(2).cast(MONEY))
-    price_book = convert_cents(list_total, t.rate)
-    of_list = convert_cents(mul_div_half_up(list_total, percent, 10_000), t.rate)
-    cents = ibis.coalesce(by_code, ibis.ifelse(percent.isnull(), price_book, of_list), t.alloc_own)
+    list_total = ibis.ifelse(
+        list_over, ibis.null("int64"), to_cents((t.list_price * qty).round(2).cast(MONEY))
+    )
+    price_book = convert_in_range(list_total, t.rate)
+    of_list = convert_in_range(mul_div_half_up(list_total, percent, 10_000), t.rate)
+    from_list = ibis.ifelse(percent.isnull(), price_book, of_list)
+    cents = ibis.coalesce(by_code, from_list, t.alloc_own)
     source = ibis.cases(
-        (by_code.notnull(), "definitions"),
+        (unit_ssp.notnull(), "definitions"),
         (percent.notnull() & t.list_price.notnull(), "percent_of_list"),
         (t.list_price.notnull(), "price_book"),
         else_="own_price",
     )
-    return cents.abs(), source
+    out_of_range = ibis.ifelse(
+        unit_ssp.notnull(), code_over, t.list_price.notnull() & from_list.isnull()
+    )
+    return cents.abs(), source, out_of_range
+
+
+def _at_least(price: ir.DecimalValue, qty: ir.DecimalValue, bound: int) -> ir.BooleanValue:
+    product = price.cast("float64").abs() * qty.cast("float64").abs()
+    return (product >= float(bound)).fill_null(False)
+
+
+def require_ssp_in_range(backend: Backend, line_ssp: ir.Table, defs: Definitions) -> None:
+    """Stop (exit 2) on the first deal line whose standalone selling price is out of range."""
+    bad = line_ssp.filter(line_ssp.ssp_out_of_range)
+    if backend.scalar(bad.count()) == 0:
+        return
+    lines = backend.table("deal_line")
+    j = bad.join(lines.select("line_id", "source_file", "source_line"), "line_id")
+    r = backend.to_arrow(j.order_by(["source_file", "source_line"]).limit(1)).to_pylist()[0]
+    qty = r["quantity"] if r["quantity"] is not None else Decimal(1)
+    if r["ssp_source"] == "definitions":
+        unit = defs.allocation.ssp[r["product_code"]]
+        what = f"allocation.ssp {r['product_code']!r} ({unit:f}) times quantity {qty:f}"
+    else:
+        what = (
+            f"list price {r['list_price']:f} times quantity {qty:f}, at the deal's exchange "
+            f"rate {r['rate']:f},"
+        )
+    raise InputError(
+        f"the standalone selling price of deal line {r['line_id']!r}, {what} is out of range "
+        f"(an amount must be below {MAX_CENTS // 100:,} in size)",
+        location=f"{r['source_file']}:{r['source_line']}",
+    )
 
 
 def line_values(backend: Backend, defs: Definitions) -> ir.Table:
@@ -131,12 +177,16 @@ def line_values(backend: Backend, defs: Definitions) -> ir.Table:
                        ssp_source=ibis.literal("own_price")),
         )  # fmt: skip
     variable = _by_product_line(own, defs, "variable_consideration", False, dt.boolean)
-    ssp, source = _ssp_cents(own, defs)
+    ssp, source, out_of_range = _ssp_cents(own, defs)
     # a stage of its own: the SSP weight is a large expression, and Spark inlined it
     # into every use of the weight in the exact division below (out of heap)
     t = backend.run_stage(
-        "line_ssp", own.mutate(variable=variable, ssp_cents=ssp, ssp_source=source)
+        "line_ssp",
+        own.mutate(
+            variable=variable, ssp_cents=ssp, ssp_source=source, ssp_out_of_range=out_of_range
+        ),
     )
+    require_ssp_in_range(backend, t, defs)
     fixed = t.filter(~t.variable)
     fixed = fixed.mutate(pool=fixed.alloc_own.sum().over(group_by=fixed.deal_id))
     fixed = largest_remainder(

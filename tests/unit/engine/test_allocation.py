@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from crossfoot.engine.allocation import largest_remainder, line_values
 from crossfoot.engine.backend import DuckDBBackend
+from crossfoot.errors import InputError
 from tests.unit.engine import canonical
 from tests.unit.engine.conftest import make_defs
 
@@ -160,6 +161,35 @@ def test_allocation_is_rejected_for_a_non_positive_ssp() -> None:
 
 
 _BACKEND = DuckDBBackend()
+
+
+@pytest.mark.parametrize(
+    ("line", "rate", "allocation", "named"),
+    [
+        (  # a definitions SSP times an absurd quantity
+            {"product_code": "A", "quantity": Decimal("99999999")}, "1",
+            {"method": "relative_ssp", "ssp": {"A": 999_999_999_999}},
+            "allocation.ssp 'A' (999999999999) times quantity 99999999",
+        ),
+        (  # a list price times an absurd quantity
+            {"list_price": Decimal("9999999"), "quantity": Decimal("9999999")}, "1",
+            {"method": "relative_ssp"}, "list price 9999999.0000 times quantity 9999999",
+        ),
+        (  # a plausible list price at an absurd exchange rate
+            {"list_price": Decimal("5000"), "quantity": Decimal(2)}, "9999999999",
+            {"method": "relative_ssp"}, "at the deal's exchange rate 9999999999",
+        ),
+    ],
+)  # fmt: skip
+def test_an_ssp_out_of_range_stops_the_run_naming_the_line(
+    backend: DuckDBBackend, line: dict[str, Any], rate: str, allocation: dict[str, Any], named: str
+) -> None:
+    lines = [{"product_code": "OK", "quantity": Decimal(1), "amount": Decimal("10.00")}, line]
+    with pytest.raises(InputError) as caught:
+        allocate(backend, 10_000, lines, rate=rate, allocation=allocation)
+    assert named in str(caught.value)
+    assert "out of range (an amount must be below 10,000,000,000,000 in size)" in str(caught.value)
+    assert caught.value.location == "deal_line.csv:3"  # the second line
 
 
 def _allocate(groups: list[tuple[int, list[int]]]) -> dict[str, list[dict[str, Any]]]:
