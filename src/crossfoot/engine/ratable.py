@@ -39,8 +39,37 @@ def _term_periods(cal: Calendar, start: ir.DateValue, end: ir.DateValue) -> ir.I
     return ibis.greatest(whole + part, ibis.literal(1, "int64"))
 
 
+def _day30(day: ir.IntegerValue) -> ir.IntegerValue:
+    return ibis.least(day, 30)
+
+
+def _total30(
+    cal: Calendar,
+    start: ir.DateValue,
+    end: ir.DateValue,
+    first: ir.IntegerValue,
+    n_rows: ir.IntegerValue,
+) -> ir.IntegerValue:
+    """The term's 30/360 days: the sum of ``days30`` over its periods, per line.
+
+    Every period between the first and the last counts 30; the first counts from
+    its start day, the last up to its end day (its period's last day as day 30).
+    The same sum a window over the expanded rows gives, without the window (the
+    largest operator of the engine).
+    """
+    last = first + n_rows - 1
+    d1 = _day30(start.delta(cal.start(first), unit="day") + 1)
+    last_end = cal.start(last + 1) - ONE_DAY
+    d2 = ibis.ifelse(end == last_end, 30, _day30(end.delta(cal.start(last), unit="day") + 1))
+    single = ibis.greatest(d2 - d1 + 1, 0)
+    several = (30 - d1 + 1) + 30 * (n_rows - 2) + d2
+    return ibis.greatest(ibis.ifelse(n_rows == 1, single, several), 1).cast("int64")
+
+
 def ratable_schedule(
-    lv: ir.Table, cal: Calendar, keys: Sequence[str] = ("deal_id", "line_id", "product_line", "rule")
+    lv: ir.Table,
+    cal: Calendar,
+    keys: Sequence[str] = ("deal_id", "line_id", "product_line", "rule"),
 ) -> ir.Table:
     """``lv`` has alloc_cents, convention, term_months, close_date and service dates."""
     start = ibis.coalesce(lv.service_start, lv.close_date)
@@ -52,6 +81,7 @@ def ratable_schedule(
     n_full = _term_periods(cal, t.start, t.end)
     n_rows = ibis.ifelse(snapped, n_full, cal.index(t.end) - first + 1)
     t = t.mutate(first=first, n_full=n_full, n_rows=n_rows)
+    t = t.mutate(total30=_total30(cal, t.start, t.end, t.first, t.n_rows))
     t = t.mutate(k=ibis.range(0, t.n_rows).unnest())
     p_start = cal.start(t.first + t.k)
     p_end = cal.start(t.first + t.k + 1) - ONE_DAY
@@ -67,11 +97,8 @@ def ratable_schedule(
     days30 = ibis.greatest(d2 - d1 + 1, 0)
     p = t.mutate(p_start=p_start, overlap=overlap, period_days=period_days,
                  total_days=total_days, whole_periods=whole_periods, days30=days30)  # fmt: skip
-    # the divisors as columns: each is used several times by the exact division
-    p = p.mutate(
-        total30=ibis.greatest(p.days30.sum().over(group_by=[p.deal_id, p.line_id]), 1),
-        month_days=p.whole_periods * p.period_days,
-    )
+    # the divisor as a column: it is used several times by the exact division
+    p = p.mutate(month_days=p.whole_periods * p.period_days)
     piece = ibis.cases(
         (p.convention == "full_months", div_half_up(p.alloc_cents, p.n_full)),
         (

@@ -154,6 +154,51 @@ def test_month30_gives_february_a_whole_month() -> None:
     assert [r["cents"] for r in rows] == [10_000, 10_000, 10_000]
 
 
+def _month30_reference(start: date, end: date, cents: int) -> list[int]:
+    """30/360 by hand: each month's days counted as the docs say, pieces half-up."""
+    days: list[int] = []
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        month_start = date(y, m, 1)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        month_end = date(y, m, 1) - timedelta(days=1)
+        lo, hi = max(start, month_start), min(end, month_end)
+        d1 = min(lo.day, 30)
+        d2 = 30 if hi == month_end else min(hi.day, 30)
+        days.append(max(d2 - d1 + 1, 0))
+    total = max(sum(days), 1)
+
+    def half_up(n: int) -> int:  # n / total, half away from zero
+        q = (abs(n) * 2 + total) // (2 * total)
+        return q if n >= 0 else -q
+
+    pieces = [half_up(cents * d) for d in days[:-1]]
+    return [*pieces, cents - sum(pieces)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
+            st.integers(min_value=0, max_value=800),
+            st.integers(min_value=-(10**10), max_value=10**10),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+@example([(date(2026, 1, 31), 0, 100_000), (date(2026, 2, 28), 1, 99_999)])
+@example([(date(2026, 1, 30), 31, 100_000), (date(2025, 12, 31), 425, -77_777)])
+def test_month30_pieces_are_the_30_360_share_of_each_month(
+    lines: list[tuple[date, int, int]],
+) -> None:
+    for line, mine in _scheduled([(s, n, c, "month30") for s, n, c in lines]):
+        start, end, cents = line["start"], line["end"], line["cents"]
+        assert isinstance(start, date) and isinstance(end, date) and isinstance(cents, int)
+        assert [r["cents"] for r in mine] == _month30_reference(start, end, cents)
+
+
 def test_daily_example_of_the_docs() -> None:
     # docs/definitions.md: 1,000 from 2017-01-07 under daily is 68.49 (25/365), ..., 16.46
     rows = schedule([{"start": date(2017, 1, 7), "end": date(2018, 1, 6), "cents": 100_000}])
