@@ -71,3 +71,30 @@ def test_the_store_keeps_what_the_run_loaded_and_a_failed_run_changes_nothing(
     after_third = counts(store)
     assert after_third["run_history"] == 2
     assert after_third["deal"] == after_first["deal"] + 1
+
+
+def test_outputs_that_fail_while_the_store_is_written_leave_it_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crossfoot.outputs
+    from crossfoot.errors import OutputError
+
+    folder = tmp_path / "acme"
+    shutil.copytree(ACME, folder)
+    config, store = folder / "crossfoot.yaml", tmp_path / "store.duckdb"
+    run(config, tmp_path / "out", workspace=store)
+    before = counts(store)
+    summary = (tmp_path / "out" / "summary.json").read_bytes()
+
+    def failing(*_args: object, **_kwargs: object) -> None:
+        raise OutputError("cannot write: disk full", location=str(tmp_path / "out"))
+
+    # the canonical tables are copied on a worker thread meanwhile; the copy ends, then
+    # the transaction rolls back with it
+    monkeypatch.setattr(crossfoot.outputs, "write_outputs", failing)
+    with pytest.raises(OutputError, match="disk full"):
+        run(config, tmp_path / "out", workspace=store)
+    assert counts(store) == before
+    # the first run's outputs stand, and nothing staged is left beside them
+    assert (tmp_path / "out" / "summary.json").read_bytes() == summary
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
