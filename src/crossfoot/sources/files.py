@@ -105,10 +105,13 @@ def _without_blank_lines(data: bytes) -> tuple[bytes, list[int]]:
 
 def _is_utf8(data: bytes) -> bool:
     """Validate in 16 MB steps, without holding the whole file as text."""
-    decoder, view = codecs.getincrementaldecoder("utf-8")(), memoryview(data)
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         for start in range(0, len(data), 1 << 24):
-            decoder.decode(view[start : start + (1 << 24)])
+            chunk = data[start : start + (1 << 24)]
+            # ASCII is valid and ends no sequence: its first byte still closes (or fails) one
+            # left open by the previous step; isascii is ~30x faster than decoding
+            decoder.decode(chunk[:1] if chunk.isascii() else chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
