@@ -92,6 +92,8 @@ class Field:
     label: str = ""  # the field as the user knows it, for reject reasons
     required: bool = False
     lookup: str | None = None  # currency: SQL giving the code an id resolves to
+    #: ``expr`` when it reads a raw column whose values need no trim (RawTable.unpadded)
+    unpadded: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,9 @@ def _parsed(
             strict = f"regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')"
             return f"CASE WHEN {strict} THEN TRY_CAST({v} AS DATE) ELSE {full} END"
         only = f"regexp_full_match({v}, {lit(regex)})"
-        return f"CASE WHEN {only} THEN CAST(try_strptime({v}, {lit(pattern)}) AS DATE) ELSE {full} END"
+        return (
+            f"CASE WHEN {only} THEN CAST(try_strptime({v}, {lit(pattern)}) AS DATE) ELSE {full} END"
+        )
     if f.kind == "datetime":
         pattern = lit("^(" + DATE_FORMATS[fmt][0] + ")" + _TIME + "$")
         parts = f"regexp_extract({v}, {pattern}, ['d', 'h', 'mi', 's', 'f', 'ap', 'tz'])"
@@ -274,6 +278,8 @@ def _levels(spec: LoadSpec, fmt: str, *, fast: bool = True) -> str:
         v, n, lk, t, p, g = (q(f"_{x}_{f.name}") for x in "vnltpg")
         e = q("_e_" + f.name)
         src = f"nullif(trim(CAST({f.expr} AS VARCHAR)), '')" if f.expr else "CAST(NULL AS VARCHAR)"
+        if fast and f.expr and f.unpadded == f.expr:  # trim: a copy of every value
+            src = f"nullif(CAST({f.expr} AS VARCHAR), '')"
         l1.append(f"{src} AS {v}")
         if f.lookup:
             l1.append(f"nullif(trim(CAST({f.lookup} AS VARCHAR)), '') AS {lk}")

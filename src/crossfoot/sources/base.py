@@ -196,6 +196,7 @@ class LoadContext:
         base = self.raw.get((smap.system, tmap.base))
         relations = {k.lower(): (k, v) for k, v in smap.relations.get(tmap.base, {}).items()}
         joins: dict[str, str] = {}
+        unpadded: set[str] = set()  # exprs that read a raw column of an unpadded table
 
         def resolve(source: str, key: str | None) -> tuple[str | None, str]:
             """SQL for ``Object.Field`` on a row of ``tmap.base`` (None: not available)."""
@@ -204,6 +205,8 @@ class LoadContext:
                 return None, source
             if obj == tmap.base.lower():
                 if base.has(col):
+                    if base.unpadded:
+                        unpadded.add(f"b.{q(col)}")
                     return f"b.{q(col)}", base.label(col)
                 if key and not _pages(base):
                     self.missing_column(base, source.partition(".")[2], f"{key} names it")
@@ -232,6 +235,8 @@ class LoadContext:
             staged, staged_key = self.staged[(smap.system, name)]
             alias = f"j_{obj}"
             joins[alias] = relation_join(alias, other.name, staged, staged_key, on_base)
+            if other.unpadded:
+                unpadded.add(f"{alias}.{q(col)}")
             return f"{alias}.{q(col)}", f"{name}.{other.label(col)}"
 
         fields = []
@@ -245,7 +250,8 @@ class LoadContext:
                 "coalesce(" + ", ".join(f"nullif(trim({e}), '')" for e in exprs) + ")"
             )  # fmt: skip
             lookup = (resolve(fm.lookup, None)[0] or "NULL") if fm.lookup else None
-            fields.append(Field(fm.column, expr, fm.kind, labels[0], fm.required, lookup))
+            clean = expr if expr in unpadded else None
+            fields.append(Field(fm.column, expr, fm.kind, labels[0], fm.required, lookup, clean))
         source = f"{q(base.name)} AS b " + " ".join(joins.values()) if base else ""
         return LoadSpec(smap.system, tmap.base, source, tuple(fields), tmap.key, checks, duplicate)
 

@@ -47,6 +47,8 @@ class RawTable:
     name: str
     columns: dict[str, str] = field(default_factory=dict)  # lower-case -> as written
     files: list[RawFile] = field(default_factory=list)
+    #: no value starts or ends with a character trim() removes: the typed load need not trim
+    unpadded: bool = False
 
     def has(self, column: str) -> bool:
         return column.lower() in self.columns
@@ -168,6 +170,21 @@ def _prepare(raw: bytes, rel: str) -> _Prepared:
             )
         seen[name.lower()] = i
     return _Prepared(data, rewritten, tuple(removed), names, delimiter, header_line, crlf)
+
+
+def _unpadded(prep: _Prepared) -> bool:
+    """No value starts or ends with a character trim() removes (Unicode space separators).
+
+    In ASCII text only the space is one, and such a space sits next to a delimiter, quote,
+    newline or an end of the file: one literal search. Other text is not searched (it would
+    cost more than the trim); a space next to a comma inside a quoted value keeps the trim.
+    """
+    data = prep.data
+    if data[:1] == b" " or not data.isascii():
+        return False
+    d = re.escape(prep.delimiter.encode())
+    padded = rb" (?:[" + d + rb'\r\n"]|\Z|(?<=[' + d + rb'\r\n"] ))'
+    return re.search(padded, data) is None
 
 
 def _may_have_blank_lines(data: bytes) -> bool:
@@ -300,6 +317,7 @@ def read_csv(
         prep = _as_lf(prep)
         parsed, bad = _scan_counted(run, path, prep, tmpdir, t, rel)
         physical = prep.data.count(b"\n") + (0 if prep.data.endswith(b"\n") else 1)
+    table.unpadded = _unpadded(prep)
     names = ", ".join(f"c{i} AS {q(name.lower())}" for i, name in enumerate(prep.names))
     nested_nl = physical != 1 + parsed + bad
     # rowids count from 0 only outside a transaction: inside one (a caller's), a new

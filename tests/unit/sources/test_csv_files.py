@@ -228,3 +228,45 @@ def test_lines_are_physical_lines_inside_and_outside_a_transaction(tmp_path, in_
         assert rejected == [3] * bad + [4 + bad]
     finally:
         loaded.backend.close()
+
+
+@pytest.mark.parametrize(
+    ("row", "name"),
+    [
+        ("006A,001A,  Padded  ,Closed Won,2026-03-31, 10 ", "Padded"),
+        ('006A,001A," Quoted ",Closed Won,2026-03-31,10\r', "Quoted"),
+        ("006A,001A,Nbsp\u00a0,Closed Won,2026-03-31,10", "Nbsp"),
+        ('006A,001A,"Acme, Inc",Closed Won,2026-03-31,10', "Acme, Inc"),
+        ("006A,001A,Plain Name,Closed Won,2026-03-31,10", "Plain Name"),
+    ],
+)
+def test_values_are_trimmed_whether_or_not_the_file_is_padded(build, row, name):
+    # a file without padded values skips the trim of its values: same result
+    loaded = build(sf={"Opportunity.csv": opportunity(row).encode()})
+    (deal,) = loaded.rows("deal")
+    assert (deal["deal_id"], deal["name"], deal["amount"]) == ("006A", name, Decimal("10.00"))
+
+
+@pytest.mark.parametrize(
+    ("text", "delimiter", "unpadded"),
+    [
+        (b"a,b\n1,2\n", ",", True),
+        (b"a,b\n1,x y\n", ",", True),
+        (b"a,b\n1, 2\n", ",", False),
+        (b"a,b\n1 ,2\n", ",", False),
+        (b'a,b\n"x ",2\n', ",", False),
+        (b'a,b\n" x",2\n', ",", False),
+        (b"a,b\n1,2 ", ",", False),
+        (b"a,b\n1,2 \r\n", ",", False),
+        (b"a,b\r 1,2\r", ",", False),
+        (b" a,b\n", ",", False),
+        (b"a;b\n1; 2\n", ";", False),
+        (b"a|b\n1, 2\n", "|", True),
+        (b"a\tb\n1\t 2\n", "\t", False),
+        ("a,b\n1,\u00a02\n".encode(), ",", False),
+    ],
+)
+def test_unpadded_finds_every_space_at_a_value_edge(text, delimiter, unpadded):
+    from crossfoot.sources.files import _Prepared, _unpadded
+
+    assert _unpadded(_Prepared(text, False, (), ("a", "b"), delimiter, 1)) is unpadded
