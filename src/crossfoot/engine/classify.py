@@ -67,7 +67,10 @@ def contributions(backend: Backend, defs: Definitions, as_of_period: str) -> ir.
     period = period_of(r.date, defs)
     key_deal = r.deal_id
     unmatched = r.deal_id.isnull()
-    is_dup = r.d_root.notnull()
+    # a duplicate order is an exception of a deal the bridge reconciles (won or won but
+    # not booked: one in deal_facts); on a lost or open deal its revenue is unexplained,
+    # as the rest of that deal's revenue is
+    is_dup = r.d_root.notnull() & r.f_cause.notnull()
     is_cm = (r.doc_type == "credit_memo") & r.f_cm.fill_null(False)
     # in the document's currency: a GL row kept in the home currency is converted back first
     at_close = ibis.ifelse(
