@@ -92,8 +92,8 @@ class Field:
     label: str = ""  # the field as the user knows it, for reject reasons
     required: bool = False
     lookup: str | None = None  # currency: SQL giving the code an id resolves to
-    #: ``expr`` when it reads a raw column whose values need no trim (RawTable.unpadded)
-    unpadded: str | None = None
+    #: ``expr`` reads a raw column whose values need no trim (RawTable.unpadded)
+    unpadded: bool = False
 
 
 @dataclass(frozen=True)
@@ -278,7 +278,7 @@ def _levels(spec: LoadSpec, fmt: str, *, fast: bool = True) -> str:
         v, n, lk, t, p, g = (q(f"_{x}_{f.name}") for x in "vnltpg")
         e = q("_e_" + f.name)
         src = f"nullif(trim(CAST({f.expr} AS VARCHAR)), '')" if f.expr else "CAST(NULL AS VARCHAR)"
-        if fast and f.expr and f.unpadded == f.expr:  # trim: a copy of every value
+        if fast and f.expr and f.unpadded:  # trim: a copy of every value
             src = f"nullif(CAST({f.expr} AS VARCHAR), '')"
         l1.append(f"{src} AS {v}")
         if f.lookup:

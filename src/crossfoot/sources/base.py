@@ -250,8 +250,8 @@ class LoadContext:
                 "coalesce(" + ", ".join(f"nullif(trim({e}), '')" for e in exprs) + ")"
             )  # fmt: skip
             lookup = (resolve(fm.lookup, None)[0] or "NULL") if fm.lookup else None
-            clean = expr if expr in unpadded else None
-            fields.append(Field(fm.column, expr, fm.kind, labels[0], fm.required, lookup, clean))
+            fields.append(Field(fm.column, expr, fm.kind, labels[0], fm.required, lookup,
+                                expr in unpadded))  # fmt: skip
         source = f"{q(base.name)} AS b " + " ".join(joins.values()) if base else ""
         return LoadSpec(smap.system, tmap.base, source, tuple(fields), tmap.key, checks, duplicate)
 
