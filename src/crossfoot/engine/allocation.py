@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 
 from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
-from crossfoot.engine.fx import MAX_CENTS, convert_in_range
+from crossfoot.engine.fx import MAX_CENTS, OUT_OF_RANGE, RECORD_ORDER, convert_in_range
 from crossfoot.engine.money import mul_div_half_up, mul_divmod_floor, to_cents
 from crossfoot.errors import InputError
 from crossfoot.model.schema import MONEY
@@ -126,11 +126,10 @@ def _at_least(price: ir.DecimalValue, qty: ir.DecimalValue, bound: int) -> ir.Bo
 def require_ssp_in_range(backend: Backend, line_ssp: ir.Table, defs: Definitions) -> None:
     """Stop (exit 2) on the first deal line whose standalone selling price is out of range."""
     bad = line_ssp.filter(line_ssp.ssp_out_of_range)
-    if backend.scalar(bad.count()) == 0:
+    lines = backend.table("deal_line").select("line_id", *RECORD_ORDER)
+    r = backend.first_row(bad.join(lines, "line_id"), RECORD_ORDER)
+    if r is None:
         return
-    lines = backend.table("deal_line")
-    j = bad.join(lines.select("line_id", "source_file", "source_line"), "line_id")
-    r = backend.to_arrow(j.order_by(["source_file", "source_line"]).limit(1)).to_pylist()[0]
     qty = r["quantity"] if r["quantity"] is not None else Decimal(1)
     if r["ssp_source"] == "definitions":
         unit = defs.allocation.ssp[r["product_code"]]
@@ -141,8 +140,7 @@ def require_ssp_in_range(backend: Backend, line_ssp: ir.Table, defs: Definitions
             f"rate {r['rate']:f},"
         )
     raise InputError(
-        f"the standalone selling price of deal line {r['line_id']!r}, {what} is out of range "
-        f"(an amount must be below {MAX_CENTS // 100:,} in size)",
+        f"the standalone selling price of deal line {r['line_id']!r}, {what} is {OUT_OF_RANGE}",
         location=f"{r['source_file']}:{r['source_line']}",
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, final
@@ -61,6 +61,16 @@ class Backend(ABC):
 
     @abstractmethod
     def load_arrow(self, data: pa.Table, name: str) -> ibis.Table: ...
+
+    def first_row(self, expr: ibis.Table, order_by: Sequence[str] = ()) -> dict[str, Any] | None:
+        """The first row of ``expr`` (in ``order_by``) as a dict, or None when it has none.
+
+        One query: the checks that stop a run on its first bad row almost never find one.
+        """
+        if order_by:
+            expr = expr.order_by(list(order_by))
+        rows: list[dict[str, Any]] = self.to_arrow(expr.limit(1)).to_pylist()
+        return rows[0] if rows else None
 
     def scalar(self, expr: ir.Scalar) -> Any:
         """Execute a scalar expression (a count, a sum) and return its Python value."""

@@ -19,6 +19,8 @@ from crossfoot.config import Definitions
 from crossfoot.engine.backend import Backend
 from crossfoot.engine.fx import (
     MAX_CENTS,
+    OUT_OF_RANGE,
+    RECORD_ORDER,
     convert_in_range,
     require_in_range,
     require_rates,
@@ -134,18 +136,16 @@ def revenue_values(backend: Backend, defs: Definitions) -> ir.Table:
 def _require_doc_cents(backend: Backend, out: ir.Table) -> None:
     """Stop on a home-currency revenue row whose document's rate turns it out of range."""
     bad = out.filter(out.cents.notnull() & out.doc_cents.isnull())
-    if backend.scalar(bad.count()) == 0:
-        return
     docs = backend.table("document").select(
         d_doc="doc_id", d_currency="currency", d_rate="exchange_rate",
         d_file="source_file", d_line="source_line",
     )  # fmt: skip
-    first = bad.join(docs, bad.doc_id == docs.d_doc).order_by(["source_file", "source_line"])
-    r = backend.to_arrow(first.limit(1)).to_pylist()[0]
+    r = backend.first_row(bad.join(docs, bad.doc_id == docs.d_doc), RECORD_ORDER)
+    if r is None:
+        return
     raise InputError(
         f"the exchange rate {r['d_rate']:f} of the document turns revenue of "
         f"{cents_to_decimal(r['cents'])} {r['currency']} ({r['source_file']}:{r['source_line']}) "
-        f"into {r['d_currency']} out of range (an amount must be below "
-        f"{MAX_CENTS // 100:,} in size)",
+        f"into {r['d_currency']} {OUT_OF_RANGE}",
         location=f"{r['d_file']}:{r['d_line']}",
     )

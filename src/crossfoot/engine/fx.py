@@ -102,6 +102,10 @@ def with_conversion_rate(
 #: converted cents stay below this: an amount below 10**13, the bound the load puts on
 #: amounts, so the engine's integer cents (and their sums) stay exact
 MAX_CENTS = 10**15
+#: how an error says a converted amount is past ``MAX_CENTS``
+OUT_OF_RANGE = f"out of range (an amount must be below {MAX_CENTS // 100:,} in size)"
+#: where the first offending record of a check is looked for
+RECORD_ORDER = ("source_file", "source_line")
 
 
 def convert_in_range(cents: ir.IntegerValue, rate: ir.DecimalValue) -> ir.IntegerValue:
@@ -132,29 +136,26 @@ def require_in_range(
     the rates file's line, or the record's own exchange rate (``own_rate``).
     """
     bad = table.filter(table.cents.notnull() & table[rate].notnull() & table.rc_cents.isnull())
-    if backend.scalar(bad.count()) == 0:
+    r = backend.first_row(bad, RECORD_ORDER)
+    if r is None:
         return
-    r = backend.to_arrow(bad.order_by(["source_file", "source_line"]).limit(1)).to_pylist()[0]
     rc, currency = defs.reporting.currency, r["currency"]
     amount = cents_to_decimal(r["cents"])
     converted = f"{(amount * r[rate]).quantize(Decimal(1)):,} {rc}"
-    bound = f"an amount must be below {MAX_CENTS // 100:,} in size"
     record = f"{r['source_file']}:{r['source_line']}"
     if abs(r["cents"]) >= MAX_CENTS:  # a document's amount summed from its lines
-        raise InputError(
-            f"{what} amounts to {amount} {currency}: out of range ({bound})", location=record
-        )
+        raise InputError(f"{what} amounts to {amount} {currency}: {OUT_OF_RANGE}", location=record)
     if own_rate is not None and r[own_rate] is not None:
         raise InputError(
             f"the exchange rate {r[rate]:f} of {what} converts {amount} {currency} to "
-            f"{converted}: out of range ({bound})",
+            f"{converted}: {OUT_OF_RANGE}",
             location=record,
         )
     line = _rate_line(backend, currency, rc, r[on_date])
     where = f"{line[0]}:{line[1]}" if line else defs.fx_rates or "fx_rates"
     raise InputError(
         f"field 'rate': {r[rate]:f} for {currency} to {rc} converts {what} of {amount} "
-        f"{currency} ({record}) to {converted}: out of range ({bound})",
+        f"{currency} ({record}) to {converted}: {OUT_OF_RANGE}",
         location=where,
     )
 
@@ -183,10 +184,9 @@ def require_rates(
     rates_file: str | None,
 ) -> None:
     """Stop with the first row of a materialized ``table`` whose ``rate`` is null."""
-    missing = table.filter(table.rate.isnull())
-    if backend.scalar(missing.count()) == 0:
+    r = backend.first_row(table.filter(table.rate.isnull()))
+    if r is None:
         return
-    r = backend.to_arrow(missing.limit(1)).to_pylist()[0]
     where = (
         f"the fx_rates file {rates_file}"
         if rates_file
