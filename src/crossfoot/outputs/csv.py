@@ -55,10 +55,22 @@ def write_rows(table: Rows, path: Path) -> None:
 def _formatted(table: Rows) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
     """A connection that sees ``table``, and the SELECT of its cells as CSV text."""
     cells = ", ".join(_cell_sql(table.table.schema.field(c)) for c in table.columns)
+    with over_arrow("rows_to_write", table.table) as con:
+        yield con, f"select {cells} from rows_to_write"
+
+
+@contextmanager
+def over_arrow(name: str, table: pa.Table) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection that sees ``table`` as ``name``.
+
+    Without DuckDB's progress bar: on a statement over two seconds it would print to
+    the terminal, over the command line's own progress bar, or into a log.
+    """
     con = duckdb.connect()
     try:
-        con.register("rows_to_write", table.table)
-        yield con, f"select {cells} from rows_to_write"
+        con.execute("set enable_progress_bar = false")  # a connection's setting, not the database's
+        con.register(name, table)
+        yield con
     finally:
         con.close()
 

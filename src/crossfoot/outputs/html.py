@@ -18,6 +18,7 @@ from crossfoot.causes import CAUSE_BY_CODE
 from crossfoot.diagnostic.flow import system_label
 from crossfoot.diagnostic.roadmap import LAYERS, layer_totals
 from crossfoot.outputs.charts import cause_bars, difference_waterfall, waterfall
+from crossfoot.outputs.csv import over_arrow
 from crossfoot.outputs.flow_chart import flow_chart
 from crossfoot.outputs.safe import Cell, display_money, utc_iso
 from crossfoot.outputs.trend_chart import trend_chart
@@ -90,15 +91,11 @@ def _group_totals(rows: Rows, limit: int | None) -> dict[str, Any]:
     Summed and ranked by DuckDB over the Arrow table (the per-customer bridge has
     millions of rows at scale); only the groups shown come back as Python values.
     """
-    import duckdb
-
     group = rows.columns[0]
     column = '"' + group.replace('"', '""') + '"'
     sums = ", ".join(f"coalesce(sum(amount) FILTER (step = '{s}'), 0) AS {s}" for s in GROUP_STEPS)
     steps = ", ".join(f"'{s}'" for s in GROUP_STEPS)
-    con = duckdb.connect()
-    try:
-        con.register("bridge_rows", rows.table)
+    with over_arrow("bridge_rows", rows.table) as con:
         con.execute(
             f"""CREATE TEMP TABLE totals AS SELECT coalesce(CAST({column} AS VARCHAR), '') AS g,
                 {sums} FROM bridge_rows WHERE step IN ({steps}) GROUP BY 1"""
@@ -109,8 +106,6 @@ def _group_totals(rows: Rows, limit: int | None) -> dict[str, Any]:
             "ORDER BY abs(erp_revenue - expected_revenue) DESC, g"
             + ("" if limit is None else f" LIMIT {int(limit)}")
         ).fetchall()
-    finally:
-        con.close()
     names = ("group", *GROUP_STEPS, "difference")
     ranked = [
         dict(zip(names, (g, *(Decimal(v) for v in money)), strict=True)) for g, *money in shown

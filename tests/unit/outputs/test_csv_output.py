@@ -159,3 +159,15 @@ def test_input_order_does_not_change_the_files(
 @pytest.mark.parametrize("name", ["bridge.csv", "exceptions.csv"])
 def test_golden(written: dict[str, Path], golden: Callable[[str, bytes], None], name: str) -> None:
     golden(name, written[name].read_bytes())
+
+
+def test_output_connections_print_no_progress_bar() -> None:
+    """DuckDB draws a progress bar on stdout for a statement over two seconds: over the
+    command line's own bar, or into a log. The CSV files and the report turn it off."""
+    import pyarrow as pa
+
+    from crossfoot.outputs.csv import over_arrow
+
+    with over_arrow("t", pa.table({"x": [1, 2]})) as con:
+        assert con.execute("select current_setting('enable_progress_bar')").fetchone() == (False,)
+        assert con.execute("select sum(x) from t").fetchone() == (3,)
