@@ -14,6 +14,8 @@ allocation sums exactly to what it allocates.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
+from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -127,9 +129,10 @@ def require_ssp_in_range(backend: Backend, line_ssp: ir.Table, defs: Definitions
     """Stop (exit 2) on the first deal line whose standalone selling price is out of range."""
     bad = line_ssp.filter(line_ssp.ssp_out_of_range)
     lines = backend.table("deal_line").select("line_id", *RECORD_ORDER)
-    r = backend.first_row(bad.join(lines, "line_id"), RECORD_ORDER)
-    if r is None:
-        return
+    backend.stop_on_first_row(bad.join(lines, "line_id"), RECORD_ORDER, partial(_ssp_error, defs))
+
+
+def _ssp_error(defs: Definitions, r: dict[str, Any]) -> None:
     qty = r["quantity"] if r["quantity"] is not None else Decimal(1)
     if r["ssp_source"] == "definitions":
         unit = defs.allocation.ssp[r["product_code"]]

@@ -12,6 +12,8 @@ amount ÷ the document's rate, to the cent), which the rate effect needs.
 
 from __future__ import annotations
 
+from typing import Any
+
 import ibis
 import ibis.expr.types as ir
 
@@ -140,9 +142,10 @@ def _require_doc_cents(backend: Backend, out: ir.Table) -> None:
         d_doc="doc_id", d_currency="currency", d_rate="exchange_rate",
         d_file="source_file", d_line="source_line",
     )  # fmt: skip
-    r = backend.first_row(bad.join(docs, bad.doc_id == docs.d_doc), RECORD_ORDER)
-    if r is None:
-        return
+    backend.stop_on_first_row(bad.join(docs, bad.doc_id == docs.d_doc), RECORD_ORDER, _doc_rate)
+
+
+def _doc_rate(r: dict[str, Any]) -> None:
     raise InputError(
         f"the exchange rate {r['d_rate']:f} of the document turns revenue of "
         f"{cents_to_decimal(r['cents'])} {r['currency']} ({r['source_file']}:{r['source_line']}) "

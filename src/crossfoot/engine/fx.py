@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -136,9 +138,20 @@ def require_in_range(
     the rates file's line, or the record's own exchange rate (``own_rate``).
     """
     bad = table.filter(table.cents.notnull() & table[rate].notnull() & table.rc_cents.isnull())
-    r = backend.first_row(bad, RECORD_ORDER)
-    if r is None:
-        return
+    backend.stop_on_first_row(
+        bad, RECORD_ORDER, partial(_out_of_range, backend, what, rate, on_date, defs, own_rate)
+    )
+
+
+def _out_of_range(
+    backend: Backend,
+    what: str,
+    rate: str,
+    on_date: str,
+    defs: Definitions,
+    own_rate: str | None,
+    r: dict[str, Any],
+) -> None:
     rc, currency = defs.reporting.currency, r["currency"]
     amount = cents_to_decimal(r["cents"])
     converted = f"{(amount * r[rate]).quantize(Decimal(1)):,} {rc}"
@@ -184,9 +197,13 @@ def require_rates(
     rates_file: str | None,
 ) -> None:
     """Stop with the first row of a materialized ``table`` whose ``rate`` is null."""
-    r = backend.first_row(table.filter(table.rate.isnull()))
-    if r is None:
-        return
+    stop = partial(_no_rate, what, currency, hint, rates_file)
+    backend.stop_on_first_row(table.filter(table.rate.isnull()), (), stop)
+
+
+def _no_rate(
+    what: str, currency: str, hint: str, rates_file: str | None, r: dict[str, Any]
+) -> None:
     where = (
         f"the fx_rates file {rates_file}"
         if rates_file

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 import ibis
 
@@ -27,6 +28,7 @@ from crossfoot.engine.milestones import milestone_pending
 from crossfoot.engine.modifications import deal_modifications
 from crossfoot.engine.periods import period_of
 from crossfoot.engine.schedule import booked_lines, deal_values, expected_revenue
+from crossfoot.model.schema import CANONICAL
 
 Step = tuple[str, Callable[[Backend, Definitions], object]]
 
@@ -90,8 +92,11 @@ def reconcile(
         ("bridge", lambda b, d: build_bridge(b, d, period)),
         ("exceptions", build_exceptions),
     )
-    for label, step in steps:
-        if progress:
-            progress(label)
-        step(backend, defs)
+    # the stages compile here while DuckDB executes the ones before (stage_queue.py);
+    # a label is reported when execution reaches its stage, not when it is queued
+    with backend.pipelined(inputs=CANONICAL):
+        for label, step in steps:
+            if progress:
+                backend.in_order(partial(progress, label))
+            step(backend, defs)
     return period

@@ -95,7 +95,7 @@ class SparkBackend(Backend):
         self._con._run_pre_execute_hooks(expr)
         return self.session.sql(self._con.compile(expr))
 
-    def materialize(self, expr: ibis.Table, name: str) -> ibis.Table:
+    def materialize(self, expr: ibis.Table, name: str, stage: str | None = None) -> ibis.Table:
         return self._register(name, self._frame(expr))
 
     def to_arrow(self, expr: ibis.Table) -> pa.Table:
@@ -194,8 +194,8 @@ class SparkResults(Backend):
     def has_table(self, name: str) -> bool:
         return (name not in CANONICAL and self.spark.has_table(name)) or self.duck.has_table(name)
 
-    def materialize(self, expr: ibis.Table, name: str) -> ibis.Table:
-        return self.duck.materialize(expr, name)
+    def materialize(self, expr: ibis.Table, name: str, stage: str | None = None) -> ibis.Table:
+        return self.duck.materialize(expr, name, stage)
 
     def to_arrow(self, expr: ibis.Table) -> pa.Table:
         return self.duck.to_arrow(expr)
