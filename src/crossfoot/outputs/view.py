@@ -90,12 +90,6 @@ class Rows:
     def records(self) -> list[dict[str, Cell]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
-    def where(self, column: str, value: str) -> Rows:
-        """The rows whose ``column`` equals ``value``, in the same order."""
-        import pyarrow.compute as pc
-
-        return Rows(self.columns, self.table.filter(pc.equal(self.table.column(column), value)))
-
     def head(self, n: int) -> Rows:
         return Rows(self.columns, self.table.slice(0, n))
 

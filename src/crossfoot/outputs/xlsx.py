@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import xlsxwriter
 
 from crossfoot.causes import CAUSE_BY_CODE
@@ -76,15 +77,20 @@ def render_workbook(view: RunView) -> bytes:
         "editable": workbook.add_format({"bg_color": "#FFF8DC"}),
     }
     _summary_sheet(workbook.add_worksheet("Summary"), view, formats)
-    if len(view.exceptions) <= ALL_SHEET_MAX:
-        _exception_sheet(
-            workbook.add_worksheet("All exceptions"), view.exceptions, formats, worklist
-        )
+    every = view.exceptions
+    text = as_text(every)  # once: each sheet takes its rows of it
+    if len(every) <= ALL_SHEET_MAX:
+        _exception_sheet(workbook.add_worksheet("All exceptions"), every, text, formats, worklist)
+    causes = every.table.column("cause")
     for total in view.causes:
         if total.exceptions:
             code = total.cause.code
-            rows = view.exceptions.where("cause", code).head(CAUSE_SHEET_MAX)
-            _exception_sheet(workbook.add_worksheet(sheet_name(code)), rows, formats, worklist)
+            mask = pc.equal(causes, code)
+            rows = Rows(every.columns, every.table.filter(mask).slice(0, CAUSE_SHEET_MAX))
+            cells = text.filter(mask).slice(0, CAUSE_SHEET_MAX)
+            _exception_sheet(
+                workbook.add_worksheet(sheet_name(code)), rows, cells, formats, worklist
+            )
     workbook.close()
     return buffer.getvalue()
 
@@ -150,17 +156,18 @@ def _summary_sheet(sheet: Sheet, view: RunView, f: Formats) -> None:
     sheet.freeze_panes(5, 2)
 
 
-def _exception_sheet(sheet: Sheet, table: Rows, f: Formats, worklist: Worklist | None) -> None:
+def _exception_sheet(
+    sheet: Sheet, table: Rows, text: pa.Table, f: Formats, worklist: Worklist | None
+) -> None:
     """One row per exception, written a column at a time (the workbook's hot loop).
 
     Numbers come from the Arrow column as doubles; every other cell is the CSV's
-    text of the same value (``csv.as_text``): ISO dates, formula-safe text.
+    text of the same value (``text``, from ``csv.as_text``): ISO dates, formula-safe text.
     """
     columns = (*table.columns, *WORKLIST_COLUMNS)
     widths = [len(c) + 2 for c in columns]
     for col, name in enumerate(columns):
         sheet.write_string(0, col, name, f["header"])
-    text = as_text(table)
     for col, name in enumerate(table.columns):
         arrow = table.table.column(name)
         if (
@@ -215,8 +222,6 @@ def _doubles(column: pa.ChunkedArray) -> pa.ChunkedArray:
     came out an ulp off, which the worklist import would read as an edit):
     exact integer cents divided by 100 in IEEE arithmetic is.
     """
-    import pyarrow.compute as pc
-
     if not pa.types.is_decimal(column.type):
         return column.cast(pa.float64())
     unit = 10**column.type.scale
