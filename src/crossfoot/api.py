@@ -75,6 +75,11 @@ def run(
 
     ``engine`` overrides the definitions' ``engine:``; with ``spark`` the readers
     still run here in DuckDB and the stages run on Spark (docs/spark.md).
+
+    ``progress`` is called with each label of ``RUN_STAGES`` as the run reaches it;
+    on DuckDB the engine's labels come from the thread executing the stages
+    (``DuckDBBackend.pipelined``), so the callback must be safe to call from it
+    (Rich's progress bars are).
     """
     from crossfoot.history.keep import keep_run
     from crossfoot.ops.commit import check_out_dir, publish, recover, staged
