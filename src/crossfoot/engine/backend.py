@@ -118,8 +118,6 @@ class Backend(ABC):
         log.debug("stage %s on %s", stage, self.name)
         try:
             return self.materialize(expr, name or stage, stage)
-        except StageError:
-            raise
         except Exception as exc:
             try:
                 sql = str(ibis.to_sql(expr))

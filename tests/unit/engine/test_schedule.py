@@ -167,12 +167,7 @@ def _month30_reference(start: date, end: date, cents: int) -> list[int]:
         d2 = 30 if hi == month_end else min(hi.day, 30)
         days.append(max(d2 - d1 + 1, 0))
     total = max(sum(days), 1)
-
-    def half_up(n: int) -> int:  # n / total, half away from zero
-        q = (abs(n) * 2 + total) // (2 * total)
-        return q if n >= 0 else -q
-
-    pieces = [half_up(cents * d) for d in days[:-1]]
+    pieces = [_half_up(cents * d, total) for d in days[:-1]]
     return [*pieces, cents - sum(pieces)]
 
 
